@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Two roles in one file:
+#  - inside a kernel build (KERNELRELEASE set) it is the kbuild entry of the
+#    uffd_shim/ directory that scripts/overlay links into the kernel tree;
+#  - from the checkout it is the front door: make test, make demo, ...
+
+ifneq ($(KERNELRELEASE),)
+
+obj-y += mm/
+obj-y += kunit/
+
+else
+
+KERNEL ?= 7.2
+export KERNEL
+
+.PHONY: all setup overlay test demo check clean help
+all: help
+
+help:
+	@echo "make setup    toolchain root + kernel source into the cache (root)"
+	@echo "make test     build, boot under QEMU, run every suite"
+	@echo "make demo     boot a kernel with uffd-shim and show it working"
+	@echo "make check    style checks only (checkpatch, kernel-doc)"
+	@echo "KERNEL=7.2|7.3 selects the kernel series (default 7.2)"
+
+setup:
+	scripts/setup
+
+overlay: setup
+	scripts/overlay
+
+test:
+	scripts/test
+
+demo:
+	scripts/demo
+
+check:
+	scripts/check
+
+clean:
+	rm -rf out
+
+endif

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * uffd-shim: userfaultfd for memory types outside mm/.
+ *
+ * A driver describes its memory type once with struct uffd_shim_ops and
+ * registers it; the shim builds the vm_operations_struct and vm_uffd_ops the
+ * kernel wants, owns ->mmap, and supplies page-cache defaults for every
+ * callback. Everything here is out of line and exported, so the header is
+ * complete for bindgen (no static inline, no macro-only constants).
+ *
+ * Ownership conventions used below:
+ *  - "returns a reference": the caller owns one folio reference and must drop
+ *    it with uffd_shim_folio_put().
+ *  - "locked": the folio lock is held on return; the caller unlocks it.
+ *  - lookups return NULL for a hole; they never return an ERR_PTR.
+ */
+#ifndef _LINUX_UFFD_SHIM_H
+#define _LINUX_UFFD_SHIM_H
+
+#include <linux/types.h>
+#include <linux/mm_types.h>
+
+struct file_operations;
+struct address_space;
+struct inode;
+struct vm_fault;
+
+/**
+ * enum uffd_shim_api - version of this API.
+ * @UFFD_SHIM_API_VERSION: set struct uffd_shim_ops.api_version to this. It
+ *	grows when fields are appended to struct uffd_shim_ops; a table built
+ *	against an older version keeps working, one from a newer version is
+ *	refused.
+ */
+enum uffd_shim_api {
+	UFFD_SHIM_API_VERSION = 1,
+};
+
+/**
+ * enum uffd_shim_mode - userfaultfd registration modes a memory type supports.
+ * @UFFD_SHIM_MODE_MISSING: UFFDIO_REGISTER_MODE_MISSING, resolved by
+ *	UFFDIO_COPY and UFFDIO_ZEROPAGE (both go through alloc_folio and
+ *	filemap_add on shared mappings; the kernel offers both together).
+ * @UFFD_SHIM_MODE_MINOR: UFFDIO_REGISTER_MODE_MINOR, resolved by
+ *	UFFDIO_CONTINUE through get_folio_noalloc.
+ * @UFFD_SHIM_MODE_WP: UFFDIO_REGISTER_MODE_WP; on file memory the kernel
+ *	also needs PTE-marker support (see UFFD_SHIM_FEAT_WP).
+ * @UFFD_SHIM_MODE_ALL: every mode above.
+ *
+ * UFFDIO_POISON needs nothing from the driver and is available on any
+ * registered range.
+ */
+enum uffd_shim_mode {
+	UFFD_SHIM_MODE_MISSING = 1U << 0,
+	UFFD_SHIM_MODE_MINOR = 1U << 1,
+	UFFD_SHIM_MODE_WP = 1U << 2,
+	UFFD_SHIM_MODE_ALL = (1U << 3) - 1,
+};
+
+/**
+ * enum uffd_shim_feature - what the running kernel offers through the shim.
+ * @UFFD_SHIM_FEAT_VM_UFFD_OPS: native backend: the kernel calls the memory
+ *	type's callbacks through vm_operations_struct.uffd_ops.
+ * @UFFD_SHIM_FEAT_MISSING: MISSING faults, UFFDIO_COPY and UFFDIO_ZEROPAGE.
+ * @UFFD_SHIM_FEAT_MINOR: MINOR faults and UFFDIO_CONTINUE.
+ * @UFFD_SHIM_FEAT_WP: write-protect on file memory (PTE markers).
+ * @UFFD_SHIM_FEAT_POISON: UFFDIO_POISON.
+ */
+enum uffd_shim_feature {
+	UFFD_SHIM_FEAT_VM_UFFD_OPS = 1U << 0,
+	UFFD_SHIM_FEAT_MISSING = 1U << 1,
+	UFFD_SHIM_FEAT_MINOR = 1U << 2,
+	UFFD_SHIM_FEAT_WP = 1U << 3,
+	UFFD_SHIM_FEAT_POISON = 1U << 4,
+};
+
+/**
+ * struct uffd_shim_ops - a memory type, as its driver describes it.
+ * @api_version: UFFD_SHIM_API_VERSION the driver was built against.
+ * @modes: mask of enum uffd_shim_mode the type supports; registration of
+ *	any other mode is refused in can_userfault.
+ * @name: short name, for messages.
+ * @fops: template for the type's regular files. The shim copies it and adds
+ *	its own mmap hook, so ->mmap and ->mmap_prepare must be NULL; files must
+ *	use uffd_shim_type_fops() as their f_op.
+ * @account: optional. Called with @nr_pages > 0 before pages enter the page
+ *	cache through the shim (may refuse with a negative errno, typically
+ *	-ENOSPC) and with @nr_pages < 0 when the shim takes them out again (must
+ *	not fail). Pages removed by truncation are the driver's to account.
+ * @can_userfault: optional veto, called after the @modes check with the
+ *	requested modes (enum uffd_shim_mode mask).
+ * @fault: optional ->fault replacing uffd_shim_fault().
+ * @get_folio_noalloc: optional; default uffd_shim_default_get_folio_noalloc().
+ * @alloc_folio: optional; default uffd_shim_default_alloc_folio().
+ * @filemap_add: optional; default uffd_shim_default_filemap_add(). Given
+ *	together with @filemap_remove or not at all.
+ * @filemap_remove: optional; default uffd_shim_default_filemap_remove().
+ *
+ * The four folio callbacks have the contracts of struct vm_uffd_ops (Linux
+ * 7.2): get_folio_noalloc returns the folio locked with a reference, or
+ * NULL/ERR_PTR on a hole; alloc_folio returns an unlocked folio with one
+ * reference, charged to the VMA's memcg, or NULL; filemap_add returns 0 with
+ * the folio locked in the page cache, or a negative errno with the folio
+ * unlocked and not in the cache; filemap_remove undoes filemap_add and
+ * unlocks.
+ */
+struct uffd_shim_ops {
+	unsigned int api_version;
+	unsigned int modes;
+	const char *name;
+	const struct file_operations *fops;
+	int (*account)(struct inode *inode, long nr_pages);
+	bool (*can_userfault)(struct vm_area_struct *vma, unsigned int modes);
+	vm_fault_t (*fault)(struct vm_fault *vmf);
+	struct folio *(*get_folio_noalloc)(struct inode *inode, pgoff_t pgoff);
+	struct folio *(*alloc_folio)(struct vm_area_struct *vma,
+				     unsigned long addr);
+	int (*filemap_add)(struct folio *folio, struct vm_area_struct *vma,
+			   unsigned long addr);
+	void (*filemap_remove)(struct folio *folio, struct vm_area_struct *vma);
+};
+
+/* A registered memory type; opaque to drivers. */
+struct uffd_shim_type;
+
+/* Probe */
+unsigned int uffd_shim_api_version(void);
+unsigned int uffd_shim_features(void);
+
+/* Memory types */
+struct uffd_shim_type *uffd_shim_register(const struct uffd_shim_ops *ops);
+void uffd_shim_unregister(struct uffd_shim_type *type);
+const struct file_operations *uffd_shim_type_fops(const struct uffd_shim_type *type);
+const struct uffd_shim_type *uffd_shim_file_type(const struct file *file);
+const struct uffd_shim_type *uffd_shim_vma_type(const struct vm_area_struct *vma);
+
+/* Fault path */
+vm_fault_t uffd_shim_fault(struct vm_fault *vmf);
+bool uffd_shim_vma_wants_missing(struct vm_area_struct *vma);
+bool uffd_shim_vma_wants_minor(struct vm_area_struct *vma);
+vm_fault_t uffd_shim_handle_missing(struct vm_fault *vmf);
+vm_fault_t uffd_shim_handle_minor(struct vm_fault *vmf);
+
+/* Defaults for page-cache memory types */
+struct folio *uffd_shim_default_get_folio_noalloc(struct inode *inode,
+						  pgoff_t pgoff);
+struct folio *uffd_shim_default_alloc_folio(struct vm_area_struct *vma,
+					    unsigned long addr);
+int uffd_shim_default_filemap_add(struct folio *folio,
+				  struct vm_area_struct *vma,
+				  unsigned long addr);
+void uffd_shim_default_filemap_remove(struct folio *folio,
+				      struct vm_area_struct *vma);
+
+/* Folio operations */
+void uffd_shim_folio_get(struct folio *folio);
+void uffd_shim_folio_put(struct folio *folio);
+void uffd_shim_folio_lock(struct folio *folio);
+bool uffd_shim_folio_trylock(struct folio *folio);
+void uffd_shim_folio_unlock(struct folio *folio);
+bool uffd_shim_folio_test_locked(struct folio *folio);
+bool uffd_shim_folio_test_uptodate(struct folio *folio);
+void uffd_shim_folio_mark_uptodate(struct folio *folio);
+bool uffd_shim_folio_test_dirty(struct folio *folio);
+bool uffd_shim_folio_mark_dirty(struct folio *folio);
+bool uffd_shim_folio_test_hwpoison(struct folio *folio);
+pgoff_t uffd_shim_folio_index(struct folio *folio);
+size_t uffd_shim_folio_size(struct folio *folio);
+unsigned long uffd_shim_folio_nr_pages(struct folio *folio);
+struct address_space *uffd_shim_folio_mapping(struct folio *folio);
+int uffd_shim_folio_refcount(struct folio *folio);
+int uffd_shim_folio_zero(struct folio *folio);
+int uffd_shim_folio_write(struct folio *folio, size_t offset,
+			  const void *src, size_t len);
+int uffd_shim_folio_read(struct folio *folio, size_t offset, void *dst,
+			 size_t len);
+int uffd_shim_folio_copy_from_user(struct folio *folio, size_t offset,
+				   const void __user *src, size_t len);
+
+/* Page cache */
+struct folio *uffd_shim_folio_alloc(struct address_space *mapping);
+struct folio *uffd_shim_folio_alloc_vma(struct vm_area_struct *vma,
+					unsigned long addr);
+struct folio *uffd_shim_filemap_get_folio(struct address_space *mapping,
+					  pgoff_t index);
+struct folio *uffd_shim_filemap_lock_folio(struct address_space *mapping,
+					   pgoff_t index);
+int uffd_shim_filemap_add_folio(struct address_space *mapping,
+				struct folio *folio, pgoff_t index);
+int uffd_shim_filemap_remove_folio(struct folio *folio);
+pgoff_t uffd_shim_vma_pgoff(struct vm_area_struct *vma, unsigned long addr);
+
+#endif /* _LINUX_UFFD_SHIM_H */

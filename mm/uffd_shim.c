@@ -1,0 +1,989 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uffd-shim core: userfaultfd for memory types outside mm/.
+ *
+ * Built in because handle_userfault() is not exported. A registered type
+ * owns one struct uffd_shim_type holding the file_operations, the
+ * vm_operations_struct and the vm_uffd_ops the kernel sees; callbacks find
+ * their type back with container_of() on file->f_op or vma->vm_ops, so no
+ * registry or lookup is needed on any path.
+ */
+
+#define pr_fmt(fmt) "uffd_shim: " fmt
+
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/init.h>
+#include <linux/kobject.h>
+#include <linux/memcontrol.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
+#include <linux/swap.h>
+#include <linux/sysfs.h>
+#include <linux/uaccess.h>
+#include <linux/uffd_shim.h>
+#include <linux/userfaultfd_k.h>
+
+struct uffd_shim_type {
+	struct uffd_shim_ops ops;
+	struct file_operations fops;
+	struct vm_operations_struct vm_ops;
+	struct vm_uffd_ops uffd_ops;
+};
+
+/* --- Probe --------------------------------------------------------------- */
+
+/**
+ * uffd_shim_api_version() - API version implemented by the running shim.
+ *
+ * Return: UFFD_SHIM_API_VERSION of the built-in core. A driver built against
+ * a newer header than this must not register.
+ */
+unsigned int uffd_shim_api_version(void)
+{
+	return UFFD_SHIM_API_VERSION;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_api_version);
+
+/**
+ * uffd_shim_features() - what the running kernel supports through the shim.
+ *
+ * Return: mask of enum uffd_shim_feature.
+ */
+unsigned int uffd_shim_features(void)
+{
+	unsigned int f = UFFD_SHIM_FEAT_VM_UFFD_OPS | UFFD_SHIM_FEAT_MISSING |
+			 UFFD_SHIM_FEAT_POISON;
+
+	if (VM_UFFD_MINOR != VM_NONE)
+		f |= UFFD_SHIM_FEAT_MINOR;
+	if (uffd_supports_wp_marker())
+		f |= UFFD_SHIM_FEAT_WP;
+	return f;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_features);
+
+/* --- Type lookup ---------------------------------------------------------- */
+
+static int uffd_shim_mmap_prepare(struct vm_area_desc *desc);
+
+/**
+ * uffd_shim_file_type() - the memory type a file belongs to.
+ * @file: any file.
+ *
+ * Return: the type whose uffd_shim_type_fops() @file uses, or NULL.
+ */
+const struct uffd_shim_type *uffd_shim_file_type(const struct file *file)
+{
+	if (!file || file->f_op->mmap_prepare != uffd_shim_mmap_prepare)
+		return NULL;
+	return container_of(file->f_op, struct uffd_shim_type, fops);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_file_type);
+
+/**
+ * uffd_shim_vma_type() - the memory type a VMA maps.
+ * @vma: any VMA.
+ *
+ * Return: the type whose vm_operations_struct @vma uses, or NULL (anonymous
+ * memory, other files, or a driver that replaced vm_ops).
+ */
+const struct uffd_shim_type *uffd_shim_vma_type(const struct vm_area_struct *vma)
+{
+	const struct uffd_shim_type *type = uffd_shim_file_type(vma->vm_file);
+
+	if (!type || vma->vm_ops != &type->vm_ops)
+		return NULL;
+	return type;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_vma_type);
+
+static const struct uffd_shim_type *inode_type(const struct inode *inode)
+{
+	const struct file_operations *fops = inode->i_fop;
+
+	if (!fops || fops->mmap_prepare != uffd_shim_mmap_prepare)
+		return NULL;
+	return container_of(fops, struct uffd_shim_type, fops);
+}
+
+static int type_account(const struct uffd_shim_type *type,
+			struct inode *inode, long nr)
+{
+	if (!type || !type->ops.account)
+		return 0;
+	return type->ops.account(inode, nr);
+}
+
+static bool index_beyond_eof(struct inode *inode, pgoff_t index)
+{
+	return index >= DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
+}
+
+/* --- Folio operations ------------------------------------------------------ */
+
+/**
+ * uffd_shim_folio_get() - take a reference on a folio.
+ * @folio: a folio the caller already holds a reference on.
+ */
+void uffd_shim_folio_get(struct folio *folio)
+{
+	folio_get(folio);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_get);
+
+/**
+ * uffd_shim_folio_put() - drop a reference on a folio.
+ * @folio: the folio; it is freed when this was the last reference.
+ */
+void uffd_shim_folio_put(struct folio *folio)
+{
+	folio_put(folio);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_put);
+
+/**
+ * uffd_shim_folio_lock() - lock a folio, sleeping until it is available.
+ * @folio: a folio the caller holds a reference on.
+ *
+ * Context: process context, may sleep.
+ */
+void uffd_shim_folio_lock(struct folio *folio)
+{
+	folio_lock(folio);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_lock);
+
+/**
+ * uffd_shim_folio_trylock() - lock a folio without sleeping.
+ * @folio: a folio the caller holds a reference on.
+ *
+ * Return: true if the lock was taken.
+ */
+bool uffd_shim_folio_trylock(struct folio *folio)
+{
+	return folio_trylock(folio);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_trylock);
+
+/**
+ * uffd_shim_folio_unlock() - unlock a folio and wake its waiters.
+ * @folio: a folio locked by the caller.
+ */
+void uffd_shim_folio_unlock(struct folio *folio)
+{
+	if (WARN_ON_ONCE(!folio_test_locked(folio)))
+		return;
+	folio_unlock(folio);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_unlock);
+
+/**
+ * uffd_shim_folio_test_locked() - is the folio locked?
+ * @folio: the folio.
+ *
+ * Return: true if someone holds the folio lock.
+ */
+bool uffd_shim_folio_test_locked(struct folio *folio)
+{
+	return folio_test_locked(folio);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_test_locked);
+
+/**
+ * uffd_shim_folio_test_uptodate() - does the folio hold valid data?
+ * @folio: the folio.
+ *
+ * Return: true if the folio is uptodate.
+ */
+bool uffd_shim_folio_test_uptodate(struct folio *folio)
+{
+	return folio_test_uptodate(folio);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_test_uptodate);
+
+/**
+ * uffd_shim_folio_mark_uptodate() - mark the folio's data valid.
+ * @folio: a folio the caller has locked or that nobody else can see yet.
+ *
+ * Orders the preceding writes to the data before the flag, so that a mapping
+ * installed after this sees the data.
+ */
+void uffd_shim_folio_mark_uptodate(struct folio *folio)
+{
+	folio_mark_uptodate(folio);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_mark_uptodate);
+
+/**
+ * uffd_shim_folio_test_dirty() - is the folio dirty?
+ * @folio: the folio.
+ *
+ * Return: true if the folio is dirty.
+ */
+bool uffd_shim_folio_test_dirty(struct folio *folio)
+{
+	return folio_test_dirty(folio);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_test_dirty);
+
+/**
+ * uffd_shim_folio_mark_dirty() - mark a folio dirty through its mapping.
+ * @folio: a folio the caller holds a reference on.
+ *
+ * Return: true if the folio was newly dirtied.
+ */
+bool uffd_shim_folio_mark_dirty(struct folio *folio)
+{
+	return folio_mark_dirty(folio);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_mark_dirty);
+
+/**
+ * uffd_shim_folio_test_hwpoison() - does the folio hold a poisoned page?
+ * @folio: the folio.
+ *
+ * Return: true if the folio, or for a large folio any of its pages, has
+ * been marked by memory-failure handling. Such data must not be mapped.
+ */
+bool uffd_shim_folio_test_hwpoison(struct folio *folio)
+{
+	return folio_test_hwpoison(folio) ||
+	       (folio_test_large(folio) && folio_test_has_hwpoisoned(folio));
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_test_hwpoison);
+
+/**
+ * uffd_shim_folio_index() - file index of the folio's first page.
+ * @folio: a page-cache folio.
+ *
+ * Return: the index in PAGE_SIZE units; stable while the folio is locked.
+ */
+pgoff_t uffd_shim_folio_index(struct folio *folio)
+{
+	return folio->index;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_index);
+
+/**
+ * uffd_shim_folio_size() - size of the folio in bytes.
+ * @folio: the folio.
+ *
+ * Return: the number of bytes of memory the folio covers.
+ */
+size_t uffd_shim_folio_size(struct folio *folio)
+{
+	return folio_size(folio);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_size);
+
+/**
+ * uffd_shim_folio_nr_pages() - number of pages in the folio.
+ * @folio: the folio.
+ *
+ * Return: a power of two, 1 for a small folio.
+ */
+unsigned long uffd_shim_folio_nr_pages(struct folio *folio)
+{
+	return folio_nr_pages(folio);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_nr_pages);
+
+/**
+ * uffd_shim_folio_mapping() - the page cache a folio belongs to.
+ * @folio: a folio the caller has locked (otherwise the answer may be stale).
+ *
+ * Return: the file mapping, or NULL when the folio is not in a page cache
+ * (never added, or truncated).
+ */
+struct address_space *uffd_shim_folio_mapping(struct folio *folio)
+{
+	if (folio_test_anon(folio))
+		return NULL;
+	return folio->mapping;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_mapping);
+
+/**
+ * uffd_shim_folio_refcount() - current reference count, for tests and checks.
+ * @folio: the folio.
+ *
+ * Return: the reference count; racy unless the caller excludes other users.
+ */
+int uffd_shim_folio_refcount(struct folio *folio)
+{
+	return folio_ref_count(folio);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_refcount);
+
+static bool folio_range_ok(struct folio *folio, size_t offset, size_t len)
+{
+	return offset <= folio_size(folio) && len <= folio_size(folio) - offset;
+}
+
+/**
+ * uffd_shim_folio_zero() - fill the whole folio with zeroes.
+ * @folio: a folio the caller holds a reference on.
+ *
+ * Return: 0.
+ */
+int uffd_shim_folio_zero(struct folio *folio)
+{
+	folio_zero_range(folio, 0, folio_size(folio));
+	return 0;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_zero);
+
+/**
+ * uffd_shim_folio_write() - copy kernel memory into a folio.
+ * @folio: destination.
+ * @offset: byte offset in @folio.
+ * @src: source buffer.
+ * @len: bytes to copy.
+ *
+ * The folio is mapped with kmap_local for the copy, page by page.
+ *
+ * Return: 0, or -EINVAL if the range does not fit in @folio.
+ */
+int uffd_shim_folio_write(struct folio *folio, size_t offset,
+			  const void *src, size_t len)
+{
+	if (!folio_range_ok(folio, offset, len))
+		return -EINVAL;
+	memcpy_to_folio(folio, offset, src, len);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_write);
+
+/**
+ * uffd_shim_folio_read() - copy from a folio into kernel memory.
+ * @folio: source.
+ * @offset: byte offset in @folio.
+ * @dst: destination buffer.
+ * @len: bytes to copy.
+ *
+ * Return: 0, or -EINVAL if the range does not fit in @folio.
+ */
+int uffd_shim_folio_read(struct folio *folio, size_t offset, void *dst,
+			 size_t len)
+{
+	if (!folio_range_ok(folio, offset, len))
+		return -EINVAL;
+	memcpy_from_folio(dst, folio, offset, len);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_read);
+
+/**
+ * uffd_shim_folio_copy_from_user() - copy user memory into a folio.
+ * @folio: destination.
+ * @offset: byte offset in @folio.
+ * @src: user address.
+ * @len: bytes to copy.
+ *
+ * Context: process context; may fault on @src, so the caller must not hold
+ * locks a fault on @src could need (mmap_lock of the same mm, the folio
+ * lock of a page @src maps).
+ *
+ * Return: 0, -EINVAL if the range does not fit in @folio, -EFAULT if any
+ * byte of @src could not be read (the folio then holds a partial copy).
+ */
+int uffd_shim_folio_copy_from_user(struct folio *folio, size_t offset,
+				   const void __user *src, size_t len)
+{
+	if (!folio_range_ok(folio, offset, len))
+		return -EINVAL;
+	while (len) {
+		size_t chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(offset));
+		void *kaddr = kmap_local_folio(folio, offset);
+		unsigned long left = copy_from_user(kaddr, src, chunk);
+
+		kunmap_local(kaddr);
+		if (left)
+			return -EFAULT;
+		offset += chunk;
+		src += chunk;
+		len -= chunk;
+	}
+	flush_dcache_folio(folio);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_copy_from_user);
+
+/* --- Page cache ----------------------------------------------------------- */
+
+/**
+ * uffd_shim_folio_alloc() - allocate a page-cache folio for a mapping.
+ * @mapping: the mapping the folio is meant for; its gfp mask is used.
+ *
+ * The folio is charged to the current task's memory cgroup.
+ *
+ * Return: an unlocked order-0 folio with one reference, not in any page
+ * cache, contents undefined; or NULL if memory or the memcg limit ran out.
+ */
+struct folio *uffd_shim_folio_alloc(struct address_space *mapping)
+{
+	gfp_t gfp = mapping_gfp_mask(mapping);
+	struct folio *folio = filemap_alloc_folio(gfp, 0, NULL);
+
+	if (folio && mem_cgroup_charge(folio, NULL, gfp)) {
+		folio_put(folio);
+		folio = NULL;
+	}
+	return folio;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_alloc);
+
+/**
+ * uffd_shim_folio_alloc_vma() - allocate a page-cache folio for a VMA address.
+ * @vma: a file VMA.
+ * @addr: address in @vma the folio will be mapped at.
+ *
+ * Like uffd_shim_folio_alloc(), but charged to the memory cgroup of
+ * @vma's mm, which is where userfaultfd fills belong.
+ *
+ * Return: an unlocked folio with one reference, or NULL.
+ */
+struct folio *uffd_shim_folio_alloc_vma(struct vm_area_struct *vma,
+					unsigned long addr)
+{
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	gfp_t gfp = mapping_gfp_mask(mapping);
+	struct folio *folio = filemap_alloc_folio(gfp, 0, NULL);
+
+	if (folio && mem_cgroup_charge(folio, vma->vm_mm, GFP_KERNEL)) {
+		folio_put(folio);
+		folio = NULL;
+	}
+	return folio;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_folio_alloc_vma);
+
+static struct folio *none_if_err(struct folio *folio)
+{
+	return IS_ERR(folio) ? NULL : folio;
+}
+
+/**
+ * uffd_shim_filemap_get_folio() - look a folio up in the page cache.
+ * @mapping: the mapping.
+ * @index: page index.
+ *
+ * Return: the folio covering @index with a reference, unlocked; NULL on a
+ * hole. Without the lock the folio may be truncated at any time: check
+ * uffd_shim_folio_mapping() under the lock before trusting it.
+ */
+struct folio *uffd_shim_filemap_get_folio(struct address_space *mapping,
+					  pgoff_t index)
+{
+	return none_if_err(filemap_get_folio(mapping, index));
+}
+EXPORT_SYMBOL_GPL(uffd_shim_filemap_get_folio);
+
+/**
+ * uffd_shim_filemap_lock_folio() - look a folio up and lock it.
+ * @mapping: the mapping.
+ * @index: page index.
+ *
+ * Context: may sleep for the folio lock.
+ * Return: the folio covering @index, locked, with a reference, and still in
+ * @mapping (a folio truncated while we waited is not returned); NULL on a
+ * hole.
+ */
+struct folio *uffd_shim_filemap_lock_folio(struct address_space *mapping,
+					   pgoff_t index)
+{
+	return none_if_err(filemap_lock_folio(mapping, index));
+}
+EXPORT_SYMBOL_GPL(uffd_shim_filemap_lock_folio);
+
+/**
+ * uffd_shim_filemap_add_folio() - insert a new folio in the page cache.
+ * @mapping: the mapping.
+ * @folio: a folio from uffd_shim_folio_alloc*(), unlocked, in no mapping.
+ * @index: page index, a multiple of the folio's page count.
+ *
+ * Adds @folio at @index and onto the LRU. The page cache takes its own
+ * references; the caller's reference is unchanged.
+ *
+ * Return: 0 with @folio locked; -EEXIST if @index is already populated;
+ * -EFAULT if @index is at or beyond EOF; -EINVAL (with a warning) if @folio
+ * is locked, already in a mapping or misaligned; -ENOMEM. On error @folio is
+ * unlocked and not in the page cache.
+ */
+int uffd_shim_filemap_add_folio(struct address_space *mapping,
+				struct folio *folio, pgoff_t index)
+{
+	int err;
+
+	if (WARN_ON_ONCE(folio_test_locked(folio) || folio->mapping ||
+			 folio_test_swapbacked(folio) ||
+			 index & (folio_nr_pages(folio) - 1) ||
+			 folio_order(folio) < mapping_min_folio_order(mapping)))
+		return -EINVAL;
+	if (index_beyond_eof(mapping->host, index))
+		return -EFAULT;
+
+	__folio_set_locked(folio);
+	err = __filemap_add_folio(mapping, folio, index,
+				  mapping_gfp_mask(mapping), NULL);
+	if (err) {
+		__folio_clear_locked(folio);
+		return err;
+	}
+	folio_add_lru(folio);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_filemap_add_folio);
+
+/**
+ * uffd_shim_filemap_remove_folio() - take a folio out of the page cache.
+ * @folio: a locked page-cache folio, mapped in no page table.
+ *
+ * The folio stays locked and the caller's reference stays valid.
+ *
+ * Return: 0; -EINVAL (with a warning) if @folio is not locked or not in a
+ * page cache; -EBUSY if it is still mapped.
+ */
+int uffd_shim_filemap_remove_folio(struct folio *folio)
+{
+	if (WARN_ON_ONCE(!folio_test_locked(folio) ||
+			 !uffd_shim_folio_mapping(folio)))
+		return -EINVAL;
+	if (folio_mapped(folio))
+		return -EBUSY;
+	filemap_remove_folio(folio);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_filemap_remove_folio);
+
+/**
+ * uffd_shim_vma_pgoff() - file page index that a VMA address maps.
+ * @vma: a file VMA.
+ * @addr: an address inside @vma.
+ *
+ * Return: the page index in @vma's file.
+ */
+pgoff_t uffd_shim_vma_pgoff(struct vm_area_struct *vma, unsigned long addr)
+{
+	return linear_page_index(vma, addr);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_vma_pgoff);
+
+/* --- Default callbacks for page-cache memory types ------------------------- */
+
+/**
+ * uffd_shim_default_get_folio_noalloc() - default get_folio_noalloc.
+ * @inode: the file's inode.
+ * @pgoff: page index.
+ *
+ * Serves UFFDIO_CONTINUE: the page must already be in the page cache.
+ *
+ * Return: the folio locked with a reference; ERR_PTR(-ENOENT) on a hole or
+ * at/after EOF (userspace sees -EFAULT), ERR_PTR(-EIO) if not uptodate.
+ */
+struct folio *uffd_shim_default_get_folio_noalloc(struct inode *inode,
+						  pgoff_t pgoff)
+{
+	struct folio *folio;
+
+	if (index_beyond_eof(inode, pgoff))
+		return ERR_PTR(-ENOENT);
+	folio = filemap_lock_folio(inode->i_mapping, pgoff);
+	if (IS_ERR(folio))
+		return ERR_PTR(-ENOENT);
+	if (!folio_test_uptodate(folio)) {
+		folio_unlock(folio);
+		folio_put(folio);
+		return ERR_PTR(-EIO);
+	}
+	return folio;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_default_get_folio_noalloc);
+
+/**
+ * uffd_shim_default_alloc_folio() - default alloc_folio.
+ * @vma: the destination VMA of UFFDIO_COPY or UFFDIO_ZEROPAGE.
+ * @addr: destination address.
+ *
+ * Return: see uffd_shim_folio_alloc_vma(). The EOF check is left to
+ * filemap_add so that a fill beyond EOF fails with -EFAULT, not -ENOMEM.
+ */
+struct folio *uffd_shim_default_alloc_folio(struct vm_area_struct *vma,
+					    unsigned long addr)
+{
+	return uffd_shim_folio_alloc_vma(vma, addr);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_default_alloc_folio);
+
+static int type_filemap_add(const struct uffd_shim_type *type,
+			    struct address_space *mapping,
+			    struct folio *folio, pgoff_t index)
+{
+	int err = type_account(type, mapping->host, folio_nr_pages(folio));
+
+	if (err)
+		return err;
+	err = uffd_shim_filemap_add_folio(mapping, folio, index);
+	if (err)
+		type_account(type, mapping->host, -folio_nr_pages(folio));
+	return err;
+}
+
+/**
+ * uffd_shim_default_filemap_add() - default filemap_add.
+ * @folio: a folio from alloc_folio.
+ * @vma: the destination VMA.
+ * @addr: destination address.
+ *
+ * Accounts the page with the type's ->account hook, then inserts it as
+ * uffd_shim_filemap_add_folio() does.
+ *
+ * Return: 0 with @folio locked in the page cache, or a negative errno with
+ * @folio unlocked and nothing accounted.
+ */
+int uffd_shim_default_filemap_add(struct folio *folio,
+				  struct vm_area_struct *vma,
+				  unsigned long addr)
+{
+	return type_filemap_add(uffd_shim_vma_type(vma), vma->vm_file->f_mapping,
+				folio, linear_page_index(vma, addr));
+}
+EXPORT_SYMBOL_GPL(uffd_shim_default_filemap_add);
+
+/**
+ * uffd_shim_default_filemap_remove() - default filemap_remove.
+ * @folio: a folio that filemap_add inserted, still locked.
+ * @vma: the destination VMA.
+ *
+ * Undoes uffd_shim_default_filemap_add(): removes, unaccounts, unlocks.
+ */
+void uffd_shim_default_filemap_remove(struct folio *folio,
+				      struct vm_area_struct *vma)
+{
+	long nr = folio_nr_pages(folio);
+
+	if (uffd_shim_filemap_remove_folio(folio))
+		return;
+	type_account(uffd_shim_vma_type(vma), vma->vm_file->f_inode, -nr);
+	folio_unlock(folio);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_default_filemap_remove);
+
+/* --- Fault path ------------------------------------------------------------ */
+
+/**
+ * uffd_shim_vma_wants_missing() - is the VMA registered for MISSING faults?
+ * @vma: the faulting VMA.
+ *
+ * Return: true if a fault on a hole must go to userfaultfd.
+ */
+bool uffd_shim_vma_wants_missing(struct vm_area_struct *vma)
+{
+	return userfaultfd_missing(vma);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_vma_wants_missing);
+
+/**
+ * uffd_shim_vma_wants_minor() - is the VMA registered for MINOR faults?
+ * @vma: the faulting VMA.
+ *
+ * Return: true if a fault on a page present in the page cache must go to
+ * userfaultfd.
+ */
+bool uffd_shim_vma_wants_minor(struct vm_area_struct *vma)
+{
+	return userfaultfd_minor(vma);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_vma_wants_minor);
+
+/**
+ * uffd_shim_handle_missing() - hand a fault on a hole to userfaultfd.
+ * @vmf: the fault; the caller holds no folio lock or reference for it.
+ *
+ * Context: from ->fault. May drop the mmap/VMA lock and sleep until the
+ * userfaultfd handler resolves the fault.
+ *
+ * Return: the vm_fault_t to return from ->fault; VM_FAULT_SIGBUS (with a
+ * warning) if the VMA is not registered for MISSING.
+ */
+vm_fault_t uffd_shim_handle_missing(struct vm_fault *vmf)
+{
+	if (WARN_ON_ONCE(!userfaultfd_missing(vmf->vma)))
+		return VM_FAULT_SIGBUS;
+	return handle_userfault(vmf, VM_UFFD_MISSING);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_handle_missing);
+
+/**
+ * uffd_shim_handle_minor() - hand a fault on a cached page to userfaultfd.
+ * @vmf: the fault; the caller holds no folio lock or reference for it.
+ *
+ * Context: as uffd_shim_handle_missing().
+ * Return: the vm_fault_t to return from ->fault; VM_FAULT_SIGBUS (with a
+ * warning) if the VMA is not registered for MINOR.
+ */
+vm_fault_t uffd_shim_handle_minor(struct vm_fault *vmf)
+{
+	if (WARN_ON_ONCE(!userfaultfd_minor(vmf->vma)))
+		return VM_FAULT_SIGBUS;
+	return handle_userfault(vmf, VM_UFFD_MINOR);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_handle_minor);
+
+static vm_fault_t errno_to_fault(int err)
+{
+	return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+}
+
+/**
+ * uffd_shim_fault() - default ->fault for page-cache memory types.
+ * @vmf: the fault.
+ *
+ * A page in the page cache is returned locked, unless the VMA is registered
+ * for MINOR faults, which go to userfaultfd. A hole goes to userfaultfd when
+ * the VMA is registered for MISSING, and is otherwise filled with a zeroed,
+ * accounted folio. Beyond EOF is SIGBUS.
+ *
+ * Return: VM_FAULT_LOCKED with vmf->page set, or the userfaultfd result, or
+ * VM_FAULT_SIGBUS / VM_FAULT_OOM / VM_FAULT_HWPOISON.
+ */
+vm_fault_t uffd_shim_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	struct inode *inode = mapping->host;
+	struct folio *folio;
+	int err;
+
+retry:
+	if (index_beyond_eof(inode, vmf->pgoff))
+		return VM_FAULT_SIGBUS;
+
+	folio = filemap_get_folio(mapping, vmf->pgoff);
+	if (!IS_ERR(folio)) {
+		if (userfaultfd_minor(vma)) {
+			folio_put(folio);
+			return handle_userfault(vmf, VM_UFFD_MINOR);
+		}
+		folio_lock(folio);
+		if (unlikely(folio->mapping != mapping)) {
+			/* Truncated while we slept on the lock. */
+			folio_unlock(folio);
+			folio_put(folio);
+			goto retry;
+		}
+		if (unlikely(uffd_shim_folio_test_hwpoison(folio))) {
+			folio_unlock(folio);
+			folio_put(folio);
+			return VM_FAULT_HWPOISON;
+		}
+		vmf->page = folio_file_page(folio, vmf->pgoff);
+		return VM_FAULT_LOCKED;
+	}
+
+	if (userfaultfd_missing(vma))
+		return handle_userfault(vmf, VM_UFFD_MISSING);
+
+	folio = uffd_shim_folio_alloc_vma(vma, vmf->address);
+	if (!folio)
+		return VM_FAULT_OOM;
+	folio_zero_range(folio, 0, folio_size(folio));
+	__folio_mark_uptodate(folio);
+	err = type_filemap_add(uffd_shim_vma_type(vma), mapping, folio,
+			       vmf->pgoff);
+	if (err) {
+		folio_put(folio);
+		/* Lost a race with another fault or a fill: use theirs. */
+		if (err == -EEXIST)
+			goto retry;
+		return errno_to_fault(err);
+	}
+	vmf->page = folio_file_page(folio, vmf->pgoff);
+	return VM_FAULT_LOCKED;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_fault);
+
+/* --- Registration ---------------------------------------------------------- */
+
+static unsigned int vm_flags_to_modes(vm_flags_t vm_flags)
+{
+	unsigned int modes = 0;
+
+	if (vm_flags & VM_UFFD_MISSING)
+		modes |= UFFD_SHIM_MODE_MISSING;
+	if (vm_flags & VM_UFFD_MINOR)
+		modes |= UFFD_SHIM_MODE_MINOR;
+	if (vm_flags & VM_UFFD_WP)
+		modes |= UFFD_SHIM_MODE_WP;
+	return modes;
+}
+
+static bool uffd_shim_can_userfault(struct vm_area_struct *vma,
+				    vm_flags_t vm_flags)
+{
+	const struct uffd_shim_type *type = uffd_shim_vma_type(vma);
+	unsigned int modes = vm_flags_to_modes(vm_flags);
+
+	if (!type || modes & ~type->ops.modes)
+		return false;
+	if (type->ops.can_userfault)
+		return type->ops.can_userfault(vma, modes);
+	return true;
+}
+
+static int uffd_shim_mmap_prepare(struct vm_area_desc *desc)
+{
+	const struct uffd_shim_type *type = uffd_shim_file_type(desc->file);
+
+	if (WARN_ON_ONCE(!type))
+		return -ENODEV;
+	file_accessed(desc->file);
+	desc->vm_ops = &type->vm_ops;
+	return 0;
+}
+
+static int check_ops(const struct uffd_shim_ops *ops)
+{
+	if (!ops)
+		return -EINVAL;
+	if (!ops->api_version || ops->api_version > UFFD_SHIM_API_VERSION) {
+		pr_err("%s: API version %u, this kernel has 1..%u\n",
+		       ops->name ?: "?", ops->api_version, UFFD_SHIM_API_VERSION);
+		return -EINVAL;
+	}
+	if (!ops->name || !ops->fops || ops->fops->mmap || ops->fops->mmap_prepare) {
+		pr_err("%s: needs a name and fops without mmap hooks\n",
+		       ops->name ?: "?");
+		return -EINVAL;
+	}
+	if (ops->modes & ~UFFD_SHIM_MODE_ALL) {
+		pr_err("%s: unknown modes %#x\n", ops->name,
+		       ops->modes & ~UFFD_SHIM_MODE_ALL);
+		return -EINVAL;
+	}
+	if (!ops->filemap_add != !ops->filemap_remove) {
+		pr_err("%s: filemap_add and filemap_remove go together\n",
+		       ops->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * uffd_shim_register() - register a memory type.
+ * @ops: the type's description; copied, so it may be on the stack.
+ *
+ * Context: process context, may sleep.
+ * Return: the type, to pass to uffd_shim_type_fops() and finally
+ * uffd_shim_unregister(); ERR_PTR(-EINVAL) if @ops is NULL or inconsistent
+ * (the reason is logged), ERR_PTR(-ENOMEM).
+ */
+struct uffd_shim_type *uffd_shim_register(const struct uffd_shim_ops *ops)
+{
+	struct uffd_shim_type *type;
+	int err = check_ops(ops);
+
+	if (err)
+		return ERR_PTR(err);
+	type = kzalloc_obj(*type);
+	if (!type)
+		return ERR_PTR(-ENOMEM);
+
+	type->ops = *ops;
+	type->fops = *ops->fops;
+	type->fops.mmap_prepare = uffd_shim_mmap_prepare;
+
+	type->vm_ops.fault = ops->fault ?: uffd_shim_fault;
+	type->vm_ops.map_pages = filemap_map_pages;
+	type->vm_ops.uffd_ops = &type->uffd_ops;
+
+	type->uffd_ops.can_userfault = uffd_shim_can_userfault;
+	type->uffd_ops.get_folio_noalloc =
+		ops->get_folio_noalloc ?: uffd_shim_default_get_folio_noalloc;
+	type->uffd_ops.alloc_folio =
+		ops->alloc_folio ?: uffd_shim_default_alloc_folio;
+	type->uffd_ops.filemap_add =
+		ops->filemap_add ?: uffd_shim_default_filemap_add;
+	type->uffd_ops.filemap_remove =
+		ops->filemap_remove ?: uffd_shim_default_filemap_remove;
+	return type;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_register);
+
+/**
+ * uffd_shim_unregister() - forget a memory type.
+ * @type: from uffd_shim_register(), or NULL/ERR_PTR (ignored).
+ *
+ * Context: no file of the type may remain open (module exit after the
+ * filesystem is unregistered guarantees it: every VMA pins its file, every
+ * file pins the module that owns the fops).
+ */
+void uffd_shim_unregister(struct uffd_shim_type *type)
+{
+	if (IS_ERR_OR_NULL(type))
+		return;
+	kfree(type);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_unregister);
+
+/**
+ * uffd_shim_type_fops() - the file_operations files of a type must use.
+ * @type: a registered type.
+ *
+ * Return: the driver's template with the shim's mmap hook; valid until
+ * uffd_shim_unregister().
+ */
+const struct file_operations *uffd_shim_type_fops(const struct uffd_shim_type *type)
+{
+	return &type->fops;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_type_fops);
+
+/* --- Feature report -------------------------------------------------------- */
+
+static int format_features(char *buf, size_t size)
+{
+	unsigned int f = uffd_shim_features();
+
+	return scnprintf(buf, size, "api %u backend %s%s%s%s%s\n",
+			 uffd_shim_api_version(),
+			 f & UFFD_SHIM_FEAT_VM_UFFD_OPS ? "vm_uffd_ops" : "none",
+			 f & UFFD_SHIM_FEAT_MISSING ? " missing copy zeropage" : "",
+			 f & UFFD_SHIM_FEAT_MINOR ? " minor continue" : "",
+			 f & UFFD_SHIM_FEAT_WP ? " wp" : "",
+			 f & UFFD_SHIM_FEAT_POISON ? " poison" : "");
+}
+
+static ssize_t features_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return format_features(buf, PAGE_SIZE);
+}
+
+static struct kobj_attribute features_attr = __ATTR_RO(features);
+
+static struct attribute *uffd_shim_attrs[] = {
+	&features_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group uffd_shim_group = {
+	.name = "uffd_shim",
+	.attrs = uffd_shim_attrs,
+};
+
+static int __init uffd_shim_init(void)
+{
+	char buf[128];
+	int err;
+
+	format_features(buf, sizeof(buf));
+	pr_info("%s", buf);
+	err = sysfs_create_group(mm_kobj, &uffd_shim_group);
+	if (err)
+		pr_warn("no /sys/kernel/mm/uffd_shim: %d\n", err);
+	return 0;
+}
+subsys_initcall(uffd_shim_init);
