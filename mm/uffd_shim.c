@@ -99,15 +99,6 @@ const struct uffd_shim_type *uffd_shim_vma_type(const struct vm_area_struct *vma
 }
 EXPORT_SYMBOL_GPL(uffd_shim_vma_type);
 
-static const struct uffd_shim_type *inode_type(const struct inode *inode)
-{
-	const struct file_operations *fops = inode->i_fop;
-
-	if (!fops || fops->mmap_prepare != uffd_shim_mmap_prepare)
-		return NULL;
-	return container_of(fops, struct uffd_shim_type, fops);
-}
-
 static int type_account(const struct uffd_shim_type *type,
 			struct inode *inode, long nr)
 {
