@@ -8,6 +8,7 @@
 ifneq ($(KERNELRELEASE),)
 
 obj-y += mm/
+obj-y += samples/
 obj-y += kunit/
 
 else

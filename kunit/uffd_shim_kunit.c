@@ -9,6 +9,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -16,6 +17,7 @@
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched/mm.h>
+#include <linux/swap.h>
 #include <linux/uaccess.h>
 #include <linux/uffd_shim.h>
 #include <linux/userfaultfd_k.h>
@@ -40,8 +42,14 @@ static const struct file_operations test_fops = {
 	.owner = THIS_MODULE,
 };
 
+static void test_free_folio(struct folio *folio)
+{
+	atomic_long_sub(folio_nr_pages(folio), &test_accounted);
+}
+
 static const struct address_space_operations test_aops = {
 	.dirty_folio = noop_dirty_folio,
+	.free_folio = test_free_folio,
 };
 
 static const struct uffd_shim_ops test_ops = {
@@ -151,6 +159,8 @@ static void suite_exit(struct kunit_suite *suite)
 
 static int case_init(struct kunit *test)
 {
+	/* Files of earlier cases are released by delayed fput: finish that. */
+	flush_delayed_fput();
 	atomic_long_set(&test_accounted, 0);
 	test_account_limit = LONG_MAX;
 	return 0;
@@ -346,6 +356,7 @@ static void folio_copy_from_user_copies_and_faults(struct kunit *test)
 	struct folio *folio = uffd_shim_folio_alloc(test_mapping(test, 1));
 	static const char msg[] = "from user space";
 	char out[sizeof(msg)];
+	const void __user *src;
 	unsigned long uaddr;
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
@@ -354,16 +365,17 @@ static void folio_copy_from_user_copies_and_faults(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(uaddr));
 	KUNIT_ASSERT_EQ(test, 0UL, copy_to_user((void __user *)uaddr, msg, sizeof(msg)));
 
-	KUNIT_EXPECT_EQ(test, 0, uffd_shim_folio_copy_from_user(folio, 10,
-			(const void __user *)uaddr, sizeof(msg)));
+	src = (const void __user *)uaddr;
+	KUNIT_EXPECT_EQ(test, 0,
+			uffd_shim_folio_copy_from_user(folio, 10, src, sizeof(msg)));
 	KUNIT_EXPECT_EQ(test, 0, uffd_shim_folio_read(folio, 10, out, sizeof(out)));
 	KUNIT_EXPECT_STREQ(test, out, msg);
 
 	/* The second page of the source is not mapped. */
-	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_shim_folio_copy_from_user(folio, 0,
-			(const void __user *)(uaddr + PAGE_SIZE - 8), 16));
-	KUNIT_EXPECT_EQ(test, -EINVAL, uffd_shim_folio_copy_from_user(folio, 1,
-			(const void __user *)uaddr, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, -EFAULT,
+			uffd_shim_folio_copy_from_user(folio, 0, src + PAGE_SIZE - 8, 16));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			uffd_shim_folio_copy_from_user(folio, 1, src, PAGE_SIZE));
 	uffd_shim_folio_put(folio);
 }
 
@@ -391,7 +403,8 @@ static void filemap_add_inserts_locked_at_index(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_folio_mapping(folio), mapping);
 	KUNIT_EXPECT_EQ(test, uffd_shim_folio_index(folio), 3UL);
 	KUNIT_EXPECT_EQ(test, mapping->nrpages, 1UL);
-	/* Our reference plus the page cache's. */
+	/* Our reference plus the page cache's, once the LRU batch let go. */
+	lru_add_drain_all();
 	KUNIT_EXPECT_EQ(test, uffd_shim_folio_refcount(folio), 2);
 	uffd_shim_folio_unlock(folio);
 	uffd_shim_folio_put(folio);
@@ -413,16 +426,14 @@ static void filemap_add_twice_is_eexist(struct kunit *test)
 	uffd_shim_folio_put(first);
 }
 
-static void filemap_add_beyond_eof_is_efault(struct kunit *test)
+static void filemap_add_beyond_eof_is_allowed_for_writers(struct kunit *test)
 {
 	struct address_space *mapping = test_mapping(test, 2);
-	struct folio *folio = uffd_shim_folio_alloc(mapping);
+	struct folio *folio = added_folio(test, mapping, 5);
 
-	KUNIT_ASSERT_NOT_NULL(test, folio);
-	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_shim_filemap_add_folio(mapping, folio, 2));
-	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_shim_filemap_add_folio(mapping, folio, ULONG_MAX));
-	KUNIT_EXPECT_EQ(test, mapping->nrpages, 0UL);
-	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_test_locked(folio));
+	KUNIT_EXPECT_EQ(test, uffd_shim_folio_index(folio), 5UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_accounted), 0L);
+	uffd_shim_folio_unlock(folio);
 	uffd_shim_folio_put(folio);
 }
 
@@ -473,6 +484,7 @@ static void filemap_remove_undoes_add(struct kunit *test)
 	struct address_space *mapping = test_mapping(test, TEST_PAGES);
 	struct folio *folio = added_folio(test, mapping, 0);
 
+	lru_add_drain_all();
 	KUNIT_EXPECT_EQ(test, 0, uffd_shim_filemap_remove_folio(folio));
 	KUNIT_EXPECT_NULL(test, uffd_shim_folio_mapping(folio));
 	KUNIT_EXPECT_TRUE(test, uffd_shim_folio_test_locked(folio));
@@ -553,7 +565,7 @@ static void default_get_folio_noalloc_on_stale_folio_is_eio(struct kunit *test)
 	uffd_shim_folio_put(folio);
 }
 
-static void default_filemap_add_accounts_and_remove_unaccounts(struct kunit *test)
+static void default_filemap_add_accounts_and_remove_reaches_free_folio(struct kunit *test)
 {
 	unsigned long addr;
 	struct vm_area_struct *vma = test_vma(test, NULL, &addr);
@@ -583,6 +595,23 @@ static void default_filemap_add_refused_by_account_is_enospc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -ENOSPC, uffd_shim_default_filemap_add(folio, vma, addr));
 	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_test_locked(folio));
 	KUNIT_EXPECT_EQ(test, vma->vm_file->f_mapping->nrpages, 0UL);
+	uffd_shim_folio_put(folio);
+}
+
+static void default_filemap_add_beyond_eof_is_efault(struct kunit *test)
+{
+	struct file *file;
+	unsigned long addr;
+	struct vm_area_struct *vma = test_vma(test, &file, &addr);
+	struct folio *folio = uffd_shim_default_alloc_folio(vma, addr + PAGE_SIZE);
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	truncate_setsize(file_inode(file), PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, -EFAULT,
+			uffd_shim_default_filemap_add(folio, vma, addr + PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_accounted), 0L);
+	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_test_locked(folio));
 	uffd_shim_folio_put(folio);
 }
 
@@ -706,7 +735,7 @@ static struct kunit_case uffd_shim_api_cases[] = {
 	KUNIT_CASE(folio_alloc_vma_charges_for_the_vma),
 	KUNIT_CASE(filemap_add_inserts_locked_at_index),
 	KUNIT_CASE(filemap_add_twice_is_eexist),
-	KUNIT_CASE(filemap_add_beyond_eof_is_efault),
+	KUNIT_CASE(filemap_add_beyond_eof_is_allowed_for_writers),
 	KUNIT_CASE(filemap_get_and_lock_find_present_folio),
 	KUNIT_CASE(filemap_lookup_of_hole_is_null),
 	KUNIT_CASE(filemap_lookup_after_truncate_is_null),
@@ -716,8 +745,9 @@ static struct kunit_case uffd_shim_api_cases[] = {
 	KUNIT_CASE(default_get_folio_noalloc_on_hole_is_enoent),
 	KUNIT_CASE(default_get_folio_noalloc_on_truncated_folio_is_enoent),
 	KUNIT_CASE(default_get_folio_noalloc_on_stale_folio_is_eio),
-	KUNIT_CASE(default_filemap_add_accounts_and_remove_unaccounts),
+	KUNIT_CASE(default_filemap_add_accounts_and_remove_reaches_free_folio),
 	KUNIT_CASE(default_filemap_add_refused_by_account_is_enospc),
+	KUNIT_CASE(default_filemap_add_beyond_eof_is_efault),
 	KUNIT_CASE(default_filemap_add_failure_leaves_nothing_accounted),
 	KUNIT_CASE(fault_on_hole_fills_zeroed_accounted_page),
 	KUNIT_CASE(fault_maps_page_already_in_cache),

@@ -498,10 +498,12 @@ EXPORT_SYMBOL_GPL(uffd_shim_filemap_lock_folio);
  * Adds @folio at @index and onto the LRU. The page cache takes its own
  * references; the caller's reference is unchanged.
  *
+ * Any index is accepted: a write may fill the page before it moves EOF.
+ * Callers serving userfaultfd or faults check EOF first (the defaults do).
+ *
  * Return: 0 with @folio locked; -EEXIST if @index is already populated;
- * -EFAULT if @index is at or beyond EOF; -EINVAL (with a warning) if @folio
- * is locked, already in a mapping or misaligned; -ENOMEM. On error @folio is
- * unlocked and not in the page cache.
+ * -EINVAL (with a warning) if @folio is locked, already in a mapping or
+ * misaligned; -ENOMEM. On error @folio is unlocked and not in the page cache.
  */
 int uffd_shim_filemap_add_folio(struct address_space *mapping,
 				struct folio *folio, pgoff_t index)
@@ -513,8 +515,6 @@ int uffd_shim_filemap_add_folio(struct address_space *mapping,
 			 index & (folio_nr_pages(folio) - 1) ||
 			 folio_order(folio) < mapping_min_folio_order(mapping)))
 		return -EINVAL;
-	if (index_beyond_eof(mapping->host, index))
-		return -EFAULT;
 
 	__folio_set_locked(folio);
 	err = __filemap_add_folio(mapping, folio, index,
@@ -612,8 +612,12 @@ static int type_filemap_add(const struct uffd_shim_type *type,
 			    struct address_space *mapping,
 			    struct folio *folio, pgoff_t index)
 {
-	int err = type_account(type, mapping->host, folio_nr_pages(folio));
+	int err;
 
+	/* The kernel rechecks under the PTE lock; this saves the work. */
+	if (index_beyond_eof(mapping->host, index))
+		return -EFAULT;
+	err = type_account(type, mapping->host, folio_nr_pages(folio));
 	if (err)
 		return err;
 	err = uffd_shim_filemap_add_folio(mapping, folio, index);
@@ -628,11 +632,12 @@ static int type_filemap_add(const struct uffd_shim_type *type,
  * @vma: the destination VMA.
  * @addr: destination address.
  *
- * Accounts the page with the type's ->account hook, then inserts it as
- * uffd_shim_filemap_add_folio() does.
+ * Refuses an index at or beyond EOF, accounts the page with the type's
+ * ->account hook, then inserts it as uffd_shim_filemap_add_folio() does.
  *
- * Return: 0 with @folio locked in the page cache, or a negative errno with
- * @folio unlocked and nothing accounted.
+ * Return: 0 with @folio locked in the page cache, or a negative errno
+ * (-EFAULT beyond EOF, ->account's error, -EEXIST) with @folio unlocked
+ * and nothing accounted.
  */
 int uffd_shim_default_filemap_add(struct folio *folio,
 				  struct vm_area_struct *vma,
@@ -648,16 +653,15 @@ EXPORT_SYMBOL_GPL(uffd_shim_default_filemap_add);
  * @folio: a folio that filemap_add inserted, still locked.
  * @vma: the destination VMA.
  *
- * Undoes uffd_shim_default_filemap_add(): removes, unaccounts, unlocks.
+ * Undoes uffd_shim_default_filemap_add(): removes and unlocks. The page
+ * leaves the page cache, so the mapping's ->free_folio sees it, as for any
+ * truncation; that is where a driver unaccounts.
  */
 void uffd_shim_default_filemap_remove(struct folio *folio,
 				      struct vm_area_struct *vma)
 {
-	long nr = folio_nr_pages(folio);
-
 	if (uffd_shim_filemap_remove_folio(folio))
 		return;
-	type_account(uffd_shim_vma_type(vma), vma->vm_file->f_inode, -nr);
 	folio_unlock(folio);
 }
 EXPORT_SYMBOL_GPL(uffd_shim_default_filemap_remove);

@@ -84,9 +84,10 @@ enum uffd_shim_feature {
  *	its own mmap hook, so ->mmap and ->mmap_prepare must be NULL; files must
  *	use uffd_shim_type_fops() as their f_op.
  * @account: optional. Called with @nr_pages > 0 before pages enter the page
- *	cache through the shim (may refuse with a negative errno, typically
- *	-ENOSPC) and with @nr_pages < 0 when the shim takes them out again (must
- *	not fail). Pages removed by truncation are the driver's to account.
+ *	cache through the shim (fault fill, UFFDIO_COPY/ZEROPAGE); may refuse
+ *	with a negative errno, typically -ENOSPC. Called with -@nr_pages only
+ *	if that insertion then fails. Pages leave the page cache, by whatever
+ *	path, through the mapping's ->free_folio: unaccount there.
  * @can_userfault: optional veto, called after the @modes check with the
  *	requested modes (enum uffd_shim_mode mask).
  * @fault: optional ->fault replacing uffd_shim_fault().

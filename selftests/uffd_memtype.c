@@ -1,0 +1,663 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace suite for a memory type on uffd-shim: file semantics and every
+ * userfaultfd mode on its mappings, with a real fault-handling thread.
+ * Kernel selftest harness, KTAP output.
+ *
+ *   UFFD_MEMTYPE_DIR=/mnt/ramfile ./uffd_memtype
+ *
+ * Files are created in that directory (a mount of the memory type). If
+ * UFFD_MEMTYPE_PAGES names a file holding the type's page count, leak
+ * checks compare it before and after.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#define NR_PAGES 8
+
+static long page_size;
+
+static const char *memtype_dir(void)
+{
+	const char *dir = getenv("UFFD_MEMTYPE_DIR");
+
+	return dir ? dir : "/mnt/ramfile";
+}
+
+/* Pages the memory type holds, or -1 if it does not say. */
+static long memtype_pages(void)
+{
+	const char *path = getenv("UFFD_MEMTYPE_PAGES");
+	long n = -1;
+	FILE *f;
+
+	if (!path)
+		return -1;
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+/* A new, unlinked-on-close file of @pages pages in the memory type. */
+static int memtype_file(long pages)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/t.XXXXXX", memtype_dir());
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	unlink(path);
+	if (ftruncate(fd, pages * page_size)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void fill_pattern(char *buf, long len, int seed)
+{
+	for (long i = 0; i < len; i++)
+		buf[i] = (char)(seed + i * 7);
+}
+
+static int check_pattern(const char *buf, long len, int seed)
+{
+	for (long i = 0; i < len; i++)
+		if (buf[i] != (char)(seed + i * 7))
+			return 0;
+	return 1;
+}
+
+static int all_zero(const char *buf, long len)
+{
+	for (long i = 0; i < len; i++)
+		if (buf[i])
+			return 0;
+	return 1;
+}
+
+/* --- SIGBUS probing ---------------------------------------------------- */
+
+static sigjmp_buf sigbus_jmp;
+
+static void sigbus_handler(int sig)
+{
+	(void)sig;
+	siglongjmp(sigbus_jmp, 1);
+}
+
+/* Does reading @addr raise SIGBUS? */
+static int reads_sigbus(const char *addr)
+{
+	struct sigaction sa = { .sa_handler = sigbus_handler }, old;
+	int hit = 0;
+	char c;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(sigbus_jmp, 1)) {
+		hit = 1;
+	} else {
+		c = *addr;
+		asm volatile("" : : "r"(c));	/* the load must happen */
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return hit;
+}
+
+/* --- userfaultfd plumbing ---------------------------------------------- */
+
+enum resolve { RESOLVE_COPY, RESOLVE_ZEROPAGE, RESOLVE_CONTINUE, RESOLVE_WP };
+
+struct handler {
+	int uffd;
+	enum resolve how;
+	int seed;
+	int faults;		/* resolved by the handler thread */
+	unsigned long last_flags;
+	unsigned long last_addr;
+	int error;		/* first ioctl errno in the handler, or 0 */
+	pthread_t thread;
+};
+
+static int uffd_open(unsigned long long features)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = features };
+	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (uffd < 0)
+		return -1;
+	if (ioctl(uffd, UFFDIO_API, &api)) {
+		close(uffd);
+		return -1;
+	}
+	return uffd;
+}
+
+static int uffd_register(int uffd, void *addr, long len, unsigned long long mode,
+			 unsigned long long *ioctls)
+{
+	struct uffdio_register reg = {
+		.range = { .start = (unsigned long)addr, .len = len },
+		.mode = mode,
+	};
+	int ret = ioctl(uffd, UFFDIO_REGISTER, &reg);
+
+	if (!ret && ioctls)
+		*ioctls = reg.ioctls;
+	return ret ? -errno : 0;
+}
+
+static int uffd_copy(int uffd, unsigned long dst, const void *src, long len)
+{
+	struct uffdio_copy c = { .dst = dst, .src = (unsigned long)src, .len = len };
+
+	return ioctl(uffd, UFFDIO_COPY, &c) ? -errno : 0;
+}
+
+static int uffd_zeropage(int uffd, unsigned long dst, long len)
+{
+	struct uffdio_zeropage z = { .range = { .start = dst, .len = len } };
+
+	return ioctl(uffd, UFFDIO_ZEROPAGE, &z) ? -errno : 0;
+}
+
+static int uffd_continue(int uffd, unsigned long dst, long len)
+{
+	struct uffdio_continue c = { .range = { .start = dst, .len = len } };
+
+	return ioctl(uffd, UFFDIO_CONTINUE, &c) ? -errno : 0;
+}
+
+static int uffd_poison(int uffd, unsigned long dst, long len)
+{
+	struct uffdio_poison p = { .range = { .start = dst, .len = len } };
+
+	return ioctl(uffd, UFFDIO_POISON, &p) ? -errno : 0;
+}
+
+static int uffd_wp(int uffd, unsigned long dst, long len, int protect)
+{
+	struct uffdio_writeprotect w = {
+		.range = { .start = dst, .len = len },
+		.mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+	};
+
+	return ioctl(uffd, UFFDIO_WRITEPROTECT, &w) ? -errno : 0;
+}
+
+/* The fault-handling thread: resolve each fault as h->how says. */
+static void *handler_main(void *arg)
+{
+	struct handler *h = arg;
+	char *page = aligned_alloc(page_size, page_size);
+
+	for (;;) {
+		struct pollfd pfd = { .fd = h->uffd, .events = POLLIN };
+		struct uffd_msg msg;
+		unsigned long addr;
+		int err = 0;
+
+		if (poll(&pfd, 1, 10000) <= 0 || (pfd.revents & (POLLERR | POLLHUP)))
+			break;
+		if (read(h->uffd, &msg, sizeof(msg)) != sizeof(msg))
+			continue;
+		if (msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		addr = msg.arg.pagefault.address & ~(page_size - 1);
+		h->last_addr = msg.arg.pagefault.address;
+		h->last_flags = msg.arg.pagefault.flags;
+		switch (h->how) {
+		case RESOLVE_COPY:
+			fill_pattern(page, page_size, h->seed);
+			err = uffd_copy(h->uffd, addr, page, page_size);
+			break;
+		case RESOLVE_ZEROPAGE:
+			err = uffd_zeropage(h->uffd, addr, page_size);
+			break;
+		case RESOLVE_CONTINUE:
+			err = uffd_continue(h->uffd, addr, page_size);
+			break;
+		case RESOLVE_WP:
+			err = uffd_wp(h->uffd, addr, page_size, 0);
+			break;
+		}
+		if (err && !h->error)
+			h->error = err;
+		__atomic_add_fetch(&h->faults, 1, __ATOMIC_SEQ_CST);
+	}
+	free(page);
+	return NULL;
+}
+
+static void handler_start(struct handler *h, int uffd, enum resolve how, int seed)
+{
+	*h = (struct handler){ .uffd = uffd, .how = how, .seed = seed };
+	pthread_create(&h->thread, NULL, handler_main, h);
+}
+
+/* poll() is a cancellation point; a resolved fault is counted before it. */
+static void handler_stop(struct handler *h)
+{
+	pthread_cancel(h->thread);
+	pthread_join(h->thread, NULL);
+}
+
+/* --- Fixture: one file of NR_PAGES, one uffd --------------------------- */
+
+FIXTURE(memtype) {
+	int fd;
+	int uffd;
+	char *map;
+	long len;
+	long pages_before;
+};
+
+FIXTURE_SETUP(memtype)
+{
+	self->len = NR_PAGES * page_size;
+	self->pages_before = memtype_pages();
+	self->fd = memtype_file(NR_PAGES);
+	ASSERT_LE(0, self->fd) TH_LOG("cannot create a file in %s: %s",
+				      memtype_dir(), strerror(errno));
+	self->uffd = uffd_open(0);
+	ASSERT_LE(0, self->uffd) TH_LOG("userfaultfd: %s", strerror(errno));
+	self->map = MAP_FAILED;
+}
+
+FIXTURE_TEARDOWN(memtype)
+{
+	if (self->map != MAP_FAILED)
+		munmap(self->map, self->len);
+	close(self->uffd);
+	close(self->fd);
+	/* Everything this test put in the page cache is gone again. */
+	if (self->pages_before >= 0)
+		EXPECT_EQ(self->pages_before, memtype_pages());
+}
+
+/* Map the fixture's file into self->map; the fixture unmaps it. */
+#define map_file(flags) ({						\
+	self->map = mmap(NULL, self->len, PROT_READ | PROT_WRITE, (flags), \
+			 self->fd, 0);					\
+	ASSERT_NE(MAP_FAILED, self->map);				\
+	self->map;							\
+})
+
+/* --- File semantics ------------------------------------------------------ */
+
+TEST_F(memtype, pwrite_then_pread_returns_the_bytes)
+{
+	char in[100], out[100];
+
+	fill_pattern(in, sizeof(in), 3);
+	ASSERT_EQ(sizeof(in), pwrite(self->fd, in, sizeof(in), page_size + 10));
+	ASSERT_EQ(sizeof(out), pread(self->fd, out, sizeof(out), page_size + 10));
+	EXPECT_EQ(0, memcmp(in, out, sizeof(in)));
+	EXPECT_EQ(self->len, lseek(self->fd, 0, SEEK_END));
+}
+
+TEST_F(memtype, write_beyond_eof_extends_the_file)
+{
+	struct stat st;
+
+	ASSERT_EQ(3, pwrite(self->fd, "end", 3, self->len + 5));
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	EXPECT_EQ(self->len + 8, st.st_size);
+}
+
+TEST_F(memtype, fstat_counts_blocks_of_resident_pages)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	EXPECT_EQ(self->len, st.st_size);
+	EXPECT_EQ(0, st.st_blocks);
+	ASSERT_EQ(1, pwrite(self->fd, "x", 1, 0));
+	ASSERT_EQ(1, pwrite(self->fd, "y", 1, 3 * page_size));
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	EXPECT_EQ(2 * page_size / 512, st.st_blocks);
+}
+
+TEST_F(memtype, fsync_succeeds)
+{
+	EXPECT_EQ(0, fsync(self->fd));
+	EXPECT_EQ(0, fdatasync(self->fd));
+}
+
+TEST_F(memtype, ftruncate_shrink_zaps_mapping_and_grow_reads_zero)
+{
+	char *map = map_file(MAP_SHARED);
+
+	memset(map, 0xaa, self->len);
+	ASSERT_EQ(0, ftruncate(self->fd, page_size));
+	EXPECT_TRUE(reads_sigbus(map + 2 * page_size));
+	EXPECT_EQ((char)0xaa, map[10]);
+	ASSERT_EQ(0, ftruncate(self->fd, self->len));
+	EXPECT_TRUE(all_zero(map + page_size, self->len - page_size));
+}
+
+TEST_F(memtype, punch_hole_drops_pages_and_reads_zero)
+{
+	char *map = map_file(MAP_SHARED);
+	struct stat st;
+
+	memset(map, 0x55, self->len);
+	ASSERT_EQ(0, fallocate(self->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       2 * page_size, 3 * page_size));
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	EXPECT_EQ((NR_PAGES - 3) * page_size / 512, st.st_blocks);
+	EXPECT_EQ(self->len, st.st_size);
+	EXPECT_TRUE(all_zero(map + 2 * page_size, 3 * page_size));
+	EXPECT_EQ(0x55, map[5 * page_size]);
+}
+
+TEST_F(memtype, fallocate_allocates_and_extends)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, fallocate(self->fd, 0, 0, self->len + page_size));
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	EXPECT_EQ(self->len + page_size, st.st_size);
+	EXPECT_EQ((NR_PAGES + 1) * page_size / 512, st.st_blocks);
+	EXPECT_EQ(-1, fallocate(self->fd, FALLOC_FL_COLLAPSE_RANGE, 0, page_size));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+}
+
+TEST_F(memtype, madvise_remove_punches_hole)
+{
+	char *map = map_file(MAP_SHARED);
+	char c;
+
+	memset(map, 0x11, self->len);
+	ASSERT_EQ(0, madvise(map + page_size, page_size, MADV_REMOVE));
+	ASSERT_EQ(1, pread(self->fd, &c, 1, page_size));
+	EXPECT_EQ(0, c);
+	EXPECT_EQ(0, map[page_size]);
+	EXPECT_EQ(0x11, map[0]);
+}
+
+TEST_F(memtype, shared_mappings_see_the_same_pages)
+{
+	char *a = map_file(MAP_SHARED);
+	char *b = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       self->fd, 0);
+	char c;
+
+	ASSERT_NE(MAP_FAILED, b);
+	memcpy(a + page_size, "seen by both", sizeof("seen by both"));
+	EXPECT_STREQ("seen by both", b + page_size);
+	ASSERT_EQ(1, pread(self->fd, &c, 1, page_size));
+	EXPECT_EQ('s', c);
+	munmap(b, self->len);
+}
+
+TEST_F(memtype, private_mapping_is_copy_on_write)
+{
+	char *priv = map_file(MAP_PRIVATE);
+	char c;
+
+	ASSERT_EQ(1, pwrite(self->fd, "f", 1, 0));
+	EXPECT_EQ('f', priv[0]);
+	priv[0] = 'p';
+	ASSERT_EQ(1, pread(self->fd, &c, 1, 0));
+	EXPECT_EQ('f', c);
+	EXPECT_EQ('p', priv[0]);
+}
+
+/* --- userfaultfd: registration ------------------------------------------- */
+
+TEST_F(memtype, register_missing_offers_copy_zeropage_poison)
+{
+	unsigned long long ioctls = 0;
+
+	map_file(MAP_SHARED);
+	ASSERT_EQ(0, uffd_register(self->uffd, self->map, self->len,
+				   UFFDIO_REGISTER_MODE_MISSING, &ioctls));
+	EXPECT_TRUE(ioctls & (1ULL << _UFFDIO_COPY));
+	EXPECT_TRUE(ioctls & (1ULL << _UFFDIO_ZEROPAGE));
+	EXPECT_TRUE(ioctls & (1ULL << _UFFDIO_POISON));
+	EXPECT_FALSE(ioctls & (1ULL << _UFFDIO_CONTINUE));
+}
+
+TEST_F(memtype, register_minor_offers_continue)
+{
+	unsigned long long ioctls = 0;
+
+	map_file(MAP_SHARED);
+	ASSERT_EQ(0, uffd_register(self->uffd, self->map, self->len,
+				   UFFDIO_REGISTER_MODE_MINOR, &ioctls));
+	EXPECT_TRUE(ioctls & (1ULL << _UFFDIO_CONTINUE));
+}
+
+TEST_F(memtype, register_with_unknown_mode_is_einval)
+{
+	map_file(MAP_SHARED);
+	EXPECT_EQ(-EINVAL, uffd_register(self->uffd, self->map, self->len,
+					 1ULL << 7, NULL));
+}
+
+TEST_F(memtype, register_unaligned_range_is_einval)
+{
+	map_file(MAP_SHARED);
+	EXPECT_EQ(-EINVAL, uffd_register(self->uffd, self->map + 1, page_size,
+					 UFFDIO_REGISTER_MODE_MISSING, NULL));
+}
+
+/* --- userfaultfd: MISSING ------------------------------------------------ */
+
+/*
+ * Fault on page 3 of @map, registered MISSING; the handler resolves it as
+ * @how says. The faulting read's bytes are left in @page.
+ */
+static void missing_fault(struct __test_metadata *_metadata, int uffd,
+			  char *map, long len, enum resolve how)
+{
+	struct handler h;
+	char page[4096 * 4];
+
+	ASSERT_LE(page_size, (long)sizeof(page));
+	ASSERT_EQ(0, uffd_register(uffd, map, len,
+				   UFFDIO_REGISTER_MODE_MISSING, NULL));
+	handler_start(&h, uffd, how, 42);
+	/* The main thread faults; the handler resolves. */
+	memcpy(page, map + 3 * page_size, page_size);
+	handler_stop(&h);
+	EXPECT_EQ(0, h.error);
+	EXPECT_EQ(1, h.faults);
+	EXPECT_EQ((unsigned long)map + 3 * page_size, h.last_addr & ~(page_size - 1));
+	EXPECT_FALSE(h.last_flags & UFFD_PAGEFAULT_FLAG_MINOR);
+	EXPECT_TRUE(how == RESOLVE_COPY ? check_pattern(page, page_size, 42) :
+					  all_zero(page, page_size));
+}
+
+TEST_F(memtype, missing_shared_resolved_by_copy_fills_page_cache)
+{
+	char out[64];
+
+	missing_fault(_metadata, self->uffd, map_file(MAP_SHARED), self->len, RESOLVE_COPY);
+	/* The filled page is the file's page: read() sees it too. */
+	ASSERT_EQ(sizeof(out), pread(self->fd, out, sizeof(out), 3 * page_size));
+	EXPECT_TRUE(check_pattern(out, sizeof(out), 42));
+}
+
+TEST_F(memtype, missing_shared_resolved_by_zeropage)
+{
+	struct stat st;
+
+	missing_fault(_metadata, self->uffd, map_file(MAP_SHARED), self->len, RESOLVE_ZEROPAGE);
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	EXPECT_EQ(page_size / 512, st.st_blocks);
+}
+
+TEST_F(memtype, missing_private_resolved_by_copy_leaves_file_alone)
+{
+	struct stat st;
+
+	missing_fault(_metadata, self->uffd, map_file(MAP_PRIVATE), self->len, RESOLVE_COPY);
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	EXPECT_EQ(0, st.st_blocks);
+}
+
+TEST_F(memtype, missing_private_resolved_by_zeropage)
+{
+	missing_fault(_metadata, self->uffd, map_file(MAP_PRIVATE), self->len, RESOLVE_ZEROPAGE);
+}
+
+TEST_F(memtype, copy_twice_is_eexist)
+{
+	char *map = map_file(MAP_SHARED);
+	char *page = aligned_alloc(page_size, page_size);
+
+	fill_pattern(page, page_size, 1);
+	ASSERT_EQ(0, uffd_register(self->uffd, map, self->len,
+				   UFFDIO_REGISTER_MODE_MISSING, NULL));
+	ASSERT_EQ(0, uffd_copy(self->uffd, (unsigned long)map, page, page_size));
+	fill_pattern(page, page_size, 2);
+	EXPECT_EQ(-EEXIST, uffd_copy(self->uffd, (unsigned long)map, page, page_size));
+	/* The first fill stands. */
+	EXPECT_TRUE(check_pattern(map, page_size, 1));
+	free(page);
+}
+
+TEST_F(memtype, copy_beyond_eof_is_efault)
+{
+	char *map = map_file(MAP_SHARED);
+	char *page = aligned_alloc(page_size, page_size);
+
+	ASSERT_EQ(0, uffd_register(self->uffd, map, self->len,
+				   UFFDIO_REGISTER_MODE_MISSING, NULL));
+	ASSERT_EQ(0, ftruncate(self->fd, 2 * page_size));
+	EXPECT_EQ(-EFAULT, uffd_copy(self->uffd, (unsigned long)map + 5 * page_size,
+				     page, page_size));
+	EXPECT_EQ(-EFAULT, uffd_zeropage(self->uffd,
+					 (unsigned long)map + 5 * page_size, page_size));
+	free(page);
+}
+
+TEST_F(memtype, copy_unaligned_is_einval)
+{
+	char *map = map_file(MAP_SHARED);
+	char *page = aligned_alloc(page_size, page_size);
+
+	ASSERT_EQ(0, uffd_register(self->uffd, map, self->len,
+				   UFFDIO_REGISTER_MODE_MISSING, NULL));
+	EXPECT_EQ(-EINVAL, uffd_copy(self->uffd, (unsigned long)map + 8, page,
+				     page_size));
+	EXPECT_EQ(-EINVAL, uffd_copy(self->uffd, (unsigned long)map, page, 100));
+	free(page);
+}
+
+/* --- userfaultfd: MINOR ------------------------------------------------ */
+
+/* Fault on page 2 of @map, registered MINOR, whose page cache holds seed 9. */
+static void minor_fault(struct __test_metadata *_metadata, int uffd,
+			char *map, long len)
+{
+	struct handler h;
+	char page[4096 * 4];
+
+	ASSERT_EQ(0, uffd_register(uffd, map, len, UFFDIO_REGISTER_MODE_MINOR, NULL));
+	handler_start(&h, uffd, RESOLVE_CONTINUE, 0);
+	memcpy(page, map + 2 * page_size, page_size);
+	handler_stop(&h);
+	EXPECT_EQ(0, h.error);
+	EXPECT_EQ(1, h.faults);
+	EXPECT_TRUE(h.last_flags & UFFD_PAGEFAULT_FLAG_MINOR);
+	EXPECT_TRUE(check_pattern(page, page_size, 9));
+}
+
+TEST_F(memtype, minor_after_write_resolved_by_continue)
+{
+	char *page = malloc(page_size);
+
+	fill_pattern(page, page_size, 9);
+	ASSERT_EQ(page_size, pwrite(self->fd, page, page_size, 2 * page_size));
+	minor_fault(_metadata, self->uffd, map_file(MAP_SHARED), self->len);
+	free(page);
+}
+
+TEST_F(memtype, minor_after_alias_mapping_fill_resolved_by_continue)
+{
+	char *alias = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   self->fd, 0);
+
+	ASSERT_NE(MAP_FAILED, alias);
+	fill_pattern(alias + 2 * page_size, page_size, 9);
+	minor_fault(_metadata, self->uffd, map_file(MAP_SHARED), self->len);
+	munmap(alias, self->len);
+}
+
+TEST_F(memtype, continue_on_hole_is_efault)
+{
+	char *map = map_file(MAP_SHARED);
+
+	ASSERT_EQ(0, uffd_register(self->uffd, map, self->len,
+				   UFFDIO_REGISTER_MODE_MINOR, NULL));
+	EXPECT_EQ(-EFAULT, uffd_continue(self->uffd, (unsigned long)map, page_size));
+}
+
+/* --- userfaultfd: POISON and WP ------------------------------------------- */
+
+TEST_F(memtype, poison_makes_access_sigbus)
+{
+	char *map = map_file(MAP_SHARED);
+
+	ASSERT_EQ(0, uffd_register(self->uffd, map, self->len,
+				   UFFDIO_REGISTER_MODE_MISSING, NULL));
+	ASSERT_EQ(0, uffd_poison(self->uffd, (unsigned long)map + page_size, page_size));
+	EXPECT_TRUE(reads_sigbus(map + page_size));
+	/* The poison marker occupies the PTE: poisoning again is refused. */
+	EXPECT_EQ(-EEXIST, uffd_poison(self->uffd, (unsigned long)map + page_size,
+				       page_size));
+}
+
+TEST_F(memtype, writeprotect_traps_write_until_unprotected)
+{
+	char *map = map_file(MAP_SHARED);
+	struct handler h;
+	int err;
+
+	memset(map, 0, self->len);
+	err = uffd_register(self->uffd, map, self->len, UFFDIO_REGISTER_MODE_WP, NULL);
+	if (err == -EINVAL)
+		SKIP(return, "kernel has no write-protect for file memory");
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, uffd_wp(self->uffd, (unsigned long)map, self->len, 1));
+	handler_start(&h, self->uffd, RESOLVE_WP, 0);
+	map[page_size] = 'w';
+	handler_stop(&h);
+	EXPECT_EQ(0, h.error);
+	EXPECT_EQ(1, h.faults);
+	EXPECT_TRUE(h.last_flags & UFFD_PAGEFAULT_FLAG_WP);
+	EXPECT_EQ('w', map[page_size]);
+}
+
+int main(int argc, char **argv)
+{
+	page_size = sysconf(_SC_PAGESIZE);
+	return test_harness_run(argc, argv);
+}
