@@ -3,6 +3,8 @@
 # run a command inside the toolchain root. Sourced, never executed.
 
 set -euo pipefail
+# Never fail silently: name the script and line that stopped us.
+trap 'echo "error: ${BASH_SOURCE[0]##*/}: line $LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
