@@ -4,7 +4,7 @@
 
 set -euo pipefail
 # Never fail silently: name the script and line that stopped us.
-trap 'echo "error: ${BASH_SOURCE[0]##*/}: line $LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
+trap 'echo "error: ${BASH_SOURCE[0]:-$0}: line $LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
