@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * userfaultfd plumbing shared by the userspace suite and the demo: thin
+ * ioctl wrappers returning 0 or -errno, and a fault-handling thread.
+ */
+#ifndef UFFD_USER_H
+#define UFFD_USER_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static long page_size;
+
+static void fill_pattern(char *buf, long len, int seed)
+{
+	for (long i = 0; i < len; i++)
+		buf[i] = (char)(seed + i * 7);
+}
+
+static int check_pattern(const char *buf, long len, int seed)
+{
+	for (long i = 0; i < len; i++)
+		if (buf[i] != (char)(seed + i * 7))
+			return 0;
+	return 1;
+}
+
+enum resolve { RESOLVE_COPY, RESOLVE_ZEROPAGE, RESOLVE_CONTINUE, RESOLVE_WP };
+
+struct handler {
+	int uffd;
+	enum resolve how;
+	int seed;
+	int faults;		/* resolved by the handler thread */
+	unsigned long last_flags;
+	unsigned long last_addr;
+	int error;		/* first ioctl errno in the handler, or 0 */
+	pthread_t thread;
+};
+
+static int uffd_open(unsigned long long features)
+{
+	struct uffdio_api api = { .api = UFFD_API, .features = features };
+	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (uffd < 0)
+		return -1;
+	if (ioctl(uffd, UFFDIO_API, &api)) {
+		close(uffd);
+		return -1;
+	}
+	return uffd;
+}
+
+static int uffd_register(int uffd, void *addr, long len, unsigned long long mode,
+			 unsigned long long *ioctls)
+{
+	struct uffdio_register reg = {
+		.range = { .start = (unsigned long)addr, .len = len },
+		.mode = mode,
+	};
+	int ret = ioctl(uffd, UFFDIO_REGISTER, &reg);
+
+	if (!ret && ioctls)
+		*ioctls = reg.ioctls;
+	return ret ? -errno : 0;
+}
+
+static int uffd_copy(int uffd, unsigned long dst, const void *src, long len)
+{
+	struct uffdio_copy c = { .dst = dst, .src = (unsigned long)src, .len = len };
+
+	return ioctl(uffd, UFFDIO_COPY, &c) ? -errno : 0;
+}
+
+static int uffd_zeropage(int uffd, unsigned long dst, long len)
+{
+	struct uffdio_zeropage z = { .range = { .start = dst, .len = len } };
+
+	return ioctl(uffd, UFFDIO_ZEROPAGE, &z) ? -errno : 0;
+}
+
+static int uffd_continue(int uffd, unsigned long dst, long len)
+{
+	struct uffdio_continue c = { .range = { .start = dst, .len = len } };
+
+	return ioctl(uffd, UFFDIO_CONTINUE, &c) ? -errno : 0;
+}
+
+static int uffd_poison(int uffd, unsigned long dst, long len)
+{
+	struct uffdio_poison p = { .range = { .start = dst, .len = len } };
+
+	return ioctl(uffd, UFFDIO_POISON, &p) ? -errno : 0;
+}
+
+static int uffd_wp(int uffd, unsigned long dst, long len, int protect)
+{
+	struct uffdio_writeprotect w = {
+		.range = { .start = dst, .len = len },
+		.mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+	};
+
+	return ioctl(uffd, UFFDIO_WRITEPROTECT, &w) ? -errno : 0;
+}
+
+/* The fault-handling thread: resolve each fault as h->how says. */
+static void *handler_main(void *arg)
+{
+	struct handler *h = arg;
+	char *page = aligned_alloc(page_size, page_size);
+
+	for (;;) {
+		struct pollfd pfd = { .fd = h->uffd, .events = POLLIN };
+		struct uffd_msg msg;
+		unsigned long addr;
+		int err = 0;
+
+		if (poll(&pfd, 1, 10000) <= 0 || (pfd.revents & (POLLERR | POLLHUP)))
+			break;
+		if (read(h->uffd, &msg, sizeof(msg)) != sizeof(msg))
+			continue;
+		if (msg.event != UFFD_EVENT_PAGEFAULT)
+			continue;
+		addr = msg.arg.pagefault.address & ~(page_size - 1);
+		h->last_addr = msg.arg.pagefault.address;
+		h->last_flags = msg.arg.pagefault.flags;
+		switch (h->how) {
+		case RESOLVE_COPY:
+			fill_pattern(page, page_size, h->seed);
+			err = uffd_copy(h->uffd, addr, page, page_size);
+			break;
+		case RESOLVE_ZEROPAGE:
+			err = uffd_zeropage(h->uffd, addr, page_size);
+			break;
+		case RESOLVE_CONTINUE:
+			err = uffd_continue(h->uffd, addr, page_size);
+			break;
+		case RESOLVE_WP:
+			err = uffd_wp(h->uffd, addr, page_size, 0);
+			break;
+		}
+		if (err && !h->error)
+			h->error = err;
+		__atomic_add_fetch(&h->faults, 1, __ATOMIC_SEQ_CST);
+	}
+	free(page);
+	return NULL;
+}
+
+static void handler_start(struct handler *h, int uffd, enum resolve how, int seed)
+{
+	*h = (struct handler){ .uffd = uffd, .how = how, .seed = seed };
+	pthread_create(&h->thread, NULL, handler_main, h);
+}
+
+/* poll() is a cancellation point; a resolved fault is counted before it. */
+static void handler_stop(struct handler *h)
+{
+	pthread_cancel(h->thread);
+	pthread_join(h->thread, NULL);
+}
+
+#endif /* UFFD_USER_H */
