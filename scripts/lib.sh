@@ -10,6 +10,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Everything downloaded or built lives here, outside the checkout, so a fresh
 # clone (CI) reuses it.
+: "${HOME:=$(getent passwd "$(id -u)" | cut -d: -f6)}"
 CACHE=${UFFD_SHIM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/uffd-shim}
 ROOT=$CACHE/root
 

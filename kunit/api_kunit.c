@@ -1,170 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for the uffd-shim core API: every exported function, on its
+ * KUnit suite for the uffd-shim core API: every exported function, on its
  * success and error paths, against a real page cache and real mappings.
- *
- * The fixture is a tiny memory type on a pseudo filesystem (the secretmem
- * pattern): files from alloc_file_pseudo() with the type's fops, mapped into
- * a KUnit-attached mm with kunit_vm_mmap(), so faults and VMAs are genuine.
  */
 
-#include <kunit/test.h>
-#include <linux/file.h>
-#include <linux/fs.h>
-#include <linux/mm.h>
-#include <linux/mman.h>
-#include <linux/mount.h>
-#include <linux/pagemap.h>
-#include <linux/pseudo_fs.h>
-#include <linux/sched/mm.h>
-#include <linux/swap.h>
-#include <linux/uaccess.h>
-#include <linux/uffd_shim.h>
-#include <linux/userfaultfd_k.h>
-
-#define KUNIT_MEM_MAGIC 0x75666664	/* "uffd" */
-#define TEST_PAGES 4
-
-static struct vfsmount *test_mnt;
-static struct uffd_shim_type *test_type;
-static atomic_long_t test_accounted;
-static long test_account_limit = LONG_MAX;
-
-static int test_account(struct inode *inode, long nr)
-{
-	if (nr > 0 && atomic_long_read(&test_accounted) + nr > test_account_limit)
-		return -ENOSPC;
-	atomic_long_add(nr, &test_accounted);
-	return 0;
-}
-
-static const struct file_operations test_fops = {
-	.owner = THIS_MODULE,
-};
-
-static void test_free_folio(struct folio *folio)
-{
-	atomic_long_sub(folio_nr_pages(folio), &test_accounted);
-}
-
-static const struct address_space_operations test_aops = {
-	.dirty_folio = noop_dirty_folio,
-	.free_folio = test_free_folio,
-};
-
-static const struct uffd_shim_ops test_ops = {
-	.api_version = UFFD_SHIM_API_VERSION,
-	.name = "kunit_mem",
-	.modes = UFFD_SHIM_MODE_MISSING | UFFD_SHIM_MODE_MINOR,
-	.fops = &test_fops,
-	.account = test_account,
-};
-
-static int test_init_fs_context(struct fs_context *fc)
-{
-	return init_pseudo(fc, KUNIT_MEM_MAGIC) ? 0 : -ENOMEM;
-}
-
-static struct file_system_type test_fs = {
-	.name = "uffd_shim_kunit",
-	.init_fs_context = test_init_fs_context,
-	.kill_sb = kill_anon_super,
-};
-
-static void fput_action(void *file)
-{
-	fput(file);
-}
-
-/* A file of the test type, @pages long, released when the test ends. */
-static struct file *test_file(struct kunit *test, loff_t pages)
-{
-	struct inode *inode;
-	struct file *file;
-
-	inode = alloc_anon_inode(test_mnt->mnt_sb);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, inode);
-	inode->i_mode |= S_IFREG;
-	inode->i_mapping->a_ops = &test_aops;
-	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER);
-	mapping_set_unevictable(inode->i_mapping);
-	i_size_write(inode, pages * PAGE_SIZE);
-
-	file = alloc_file_pseudo(inode, test_mnt, "kunit_mem", O_RDWR,
-				 uffd_shim_type_fops(test_type));
-	if (IS_ERR(file))
-		iput(inode);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, fput_action, file));
-	return file;
-}
-
-static struct address_space *test_mapping(struct kunit *test, loff_t pages)
-{
-	return test_file(test, pages)->f_mapping;
-}
-
-/* A shared mapping of a fresh test file; returns the VMA. */
-static struct vm_area_struct *test_vma(struct kunit *test, struct file **filep,
-				       unsigned long *addrp)
-{
-	struct file *file = test_file(test, TEST_PAGES);
-	struct vm_area_struct *vma;
-	unsigned long addr;
-
-	addr = kunit_vm_mmap(test, file, 0, TEST_PAGES * PAGE_SIZE,
-			     PROT_READ | PROT_WRITE, MAP_SHARED, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
-	mmap_read_lock(current->mm);
-	vma = find_vma(current->mm, addr);
-	mmap_read_unlock(current->mm);
-	KUNIT_ASSERT_NOT_NULL(test, vma);
-	if (filep)
-		*filep = file;
-	*addrp = addr;
-	return vma;
-}
-
-/* A folio added at @index of @mapping, locked, with the caller's reference. */
-static struct folio *added_folio(struct kunit *test,
-				 struct address_space *mapping, pgoff_t index)
-{
-	struct folio *folio = uffd_shim_folio_alloc(mapping);
-
-	KUNIT_ASSERT_NOT_NULL(test, folio);
-	uffd_shim_folio_zero(folio);
-	uffd_shim_folio_mark_uptodate(folio);
-	KUNIT_ASSERT_EQ(test, 0, uffd_shim_filemap_add_folio(mapping, folio, index));
-	return folio;
-}
-
-static int suite_init(struct kunit_suite *suite)
-{
-	test_mnt = kern_mount(&test_fs);
-	if (IS_ERR(test_mnt))
-		return PTR_ERR(test_mnt);
-	test_type = uffd_shim_register(&test_ops);
-	if (IS_ERR(test_type)) {
-		kern_unmount(test_mnt);
-		return PTR_ERR(test_type);
-	}
-	return 0;
-}
-
-static void suite_exit(struct kunit_suite *suite)
-{
-	uffd_shim_unregister(test_type);
-	kern_unmount(test_mnt);
-}
-
-static int case_init(struct kunit *test)
-{
-	/* Files of earlier cases are released by delayed fput: finish that. */
-	flush_delayed_fput();
-	atomic_long_set(&test_accounted, 0);
-	test_account_limit = LONG_MAX;
-	return 0;
-}
+#include "fixture.h"
 
 /* --- probe and registration --- */
 
@@ -198,35 +38,35 @@ static void register_rejects_bad_tables(struct kunit *test)
 	};
 	struct uffd_shim_ops ops;
 
-	ops = test_ops;
+	ops = uffd_kunit_ops;
 	ops.api_version = 0;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(uffd_shim_register(&ops)), -EINVAL);
 	ops.api_version = UFFD_SHIM_API_VERSION + 1;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(uffd_shim_register(&ops)), -EINVAL);
 
-	ops = test_ops;
+	ops = uffd_kunit_ops;
 	ops.modes = UFFD_SHIM_MODE_ALL + 1;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(uffd_shim_register(&ops)), -EINVAL);
 
-	ops = test_ops;
+	ops = uffd_kunit_ops;
 	ops.fops = NULL;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(uffd_shim_register(&ops)), -EINVAL);
 	ops.fops = &mmap_fops;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(uffd_shim_register(&ops)), -EINVAL);
 
-	ops = test_ops;
+	ops = uffd_kunit_ops;
 	ops.filemap_add = uffd_shim_default_filemap_add;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(uffd_shim_register(&ops)), -EINVAL);
 }
 
 static void register_copies_template_and_adds_mmap(struct kunit *test)
 {
-	struct uffd_shim_type *type = uffd_shim_register(&test_ops);
+	struct uffd_shim_type *type = uffd_shim_register(&uffd_kunit_ops);
 	const struct file_operations *fops;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, type);
 	fops = uffd_shim_type_fops(type);
-	KUNIT_EXPECT_PTR_NE(test, fops, &test_fops);
+	KUNIT_EXPECT_PTR_NE(test, fops, &uffd_kunit_fops);
 	KUNIT_EXPECT_PTR_EQ(test, fops->owner, THIS_MODULE);
 	KUNIT_EXPECT_NOT_NULL(test, fops->mmap_prepare);
 	uffd_shim_unregister(type);
@@ -238,10 +78,10 @@ static void file_and_vma_type_lookup(struct kunit *test)
 {
 	struct file *file;
 	unsigned long addr;
-	struct vm_area_struct *vma = test_vma(test, &file, &addr);
+	struct vm_area_struct *vma = uffd_kunit_vma(test, &file, &addr);
 
-	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_file_type(file), test_type);
-	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_vma_type(vma), test_type);
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_file_type(file), uffd_kunit_type);
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_vma_type(vma), uffd_kunit_type);
 	KUNIT_EXPECT_NULL(test, uffd_shim_file_type(NULL));
 	KUNIT_EXPECT_EQ(test, uffd_shim_vma_pgoff(vma, addr + 2 * PAGE_SIZE), 2UL);
 	KUNIT_EXPECT_NOT_NULL(test, vma->vm_ops->uffd_ops);
@@ -250,7 +90,7 @@ static void file_and_vma_type_lookup(struct kunit *test)
 static void can_userfault_allows_declared_modes_only(struct kunit *test)
 {
 	unsigned long addr;
-	struct vm_area_struct *vma = test_vma(test, NULL, &addr);
+	struct vm_area_struct *vma = uffd_kunit_vma(test, NULL, &addr);
 	const struct vm_uffd_ops *uops = vma->vm_ops->uffd_ops;
 
 	KUNIT_EXPECT_TRUE(test, uops->can_userfault(vma, VM_UFFD_MISSING));
@@ -263,7 +103,7 @@ static void can_userfault_allows_declared_modes_only(struct kunit *test)
 
 static void folio_alloc_returns_unlocked_private_folio(struct kunit *test)
 {
-	struct folio *folio = uffd_shim_folio_alloc(test_mapping(test, 1));
+	struct folio *folio = uffd_shim_folio_alloc(uffd_kunit_mapping(test, 1));
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
 	KUNIT_EXPECT_EQ(test, uffd_shim_folio_refcount(folio), 1);
@@ -276,7 +116,7 @@ static void folio_alloc_returns_unlocked_private_folio(struct kunit *test)
 
 static void folio_get_put_counts_references(struct kunit *test)
 {
-	struct folio *folio = uffd_shim_folio_alloc(test_mapping(test, 1));
+	struct folio *folio = uffd_shim_folio_alloc(uffd_kunit_mapping(test, 1));
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
 	uffd_shim_folio_get(folio);
@@ -288,7 +128,7 @@ static void folio_get_put_counts_references(struct kunit *test)
 
 static void folio_lock_trylock_unlock(struct kunit *test)
 {
-	struct folio *folio = uffd_shim_folio_alloc(test_mapping(test, 1));
+	struct folio *folio = uffd_shim_folio_alloc(uffd_kunit_mapping(test, 1));
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
 	KUNIT_EXPECT_TRUE(test, uffd_shim_folio_trylock(folio));
@@ -304,7 +144,7 @@ static void folio_lock_trylock_unlock(struct kunit *test)
 
 static void folio_uptodate_and_dirty_flags(struct kunit *test)
 {
-	struct address_space *mapping = test_mapping(test, 1);
+	struct address_space *mapping = uffd_kunit_mapping(test, 1);
 	struct folio *folio = uffd_shim_folio_alloc(mapping);
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
@@ -323,7 +163,7 @@ static void folio_uptodate_and_dirty_flags(struct kunit *test)
 
 static void folio_write_read_roundtrip_and_zero(struct kunit *test)
 {
-	struct folio *folio = uffd_shim_folio_alloc(test_mapping(test, 1));
+	struct folio *folio = uffd_shim_folio_alloc(uffd_kunit_mapping(test, 1));
 	char in[16] = "uffd-shim bytes", out[16] = {};
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
@@ -338,7 +178,7 @@ static void folio_write_read_roundtrip_and_zero(struct kunit *test)
 
 static void folio_write_read_reject_out_of_range(struct kunit *test)
 {
-	struct folio *folio = uffd_shim_folio_alloc(test_mapping(test, 1));
+	struct folio *folio = uffd_shim_folio_alloc(uffd_kunit_mapping(test, 1));
 	char buf[8];
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
@@ -353,7 +193,7 @@ static void folio_write_read_reject_out_of_range(struct kunit *test)
 
 static void folio_copy_from_user_copies_and_faults(struct kunit *test)
 {
-	struct folio *folio = uffd_shim_folio_alloc(test_mapping(test, 1));
+	struct folio *folio = uffd_shim_folio_alloc(uffd_kunit_mapping(test, 1));
 	static const char msg[] = "from user space";
 	char out[sizeof(msg)];
 	const void __user *src;
@@ -382,7 +222,7 @@ static void folio_copy_from_user_copies_and_faults(struct kunit *test)
 static void folio_alloc_vma_charges_for_the_vma(struct kunit *test)
 {
 	unsigned long addr;
-	struct vm_area_struct *vma = test_vma(test, NULL, &addr);
+	struct vm_area_struct *vma = uffd_kunit_vma(test, NULL, &addr);
 	struct folio *folio = uffd_shim_folio_alloc_vma(vma, addr);
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
@@ -396,8 +236,8 @@ static void folio_alloc_vma_charges_for_the_vma(struct kunit *test)
 
 static void filemap_add_inserts_locked_at_index(struct kunit *test)
 {
-	struct address_space *mapping = test_mapping(test, TEST_PAGES);
-	struct folio *folio = added_folio(test, mapping, 3);
+	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
+	struct folio *folio = uffd_kunit_added_folio(test, mapping, 3);
 
 	KUNIT_EXPECT_TRUE(test, uffd_shim_folio_test_locked(folio));
 	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_folio_mapping(folio), mapping);
@@ -412,8 +252,8 @@ static void filemap_add_inserts_locked_at_index(struct kunit *test)
 
 static void filemap_add_twice_is_eexist(struct kunit *test)
 {
-	struct address_space *mapping = test_mapping(test, TEST_PAGES);
-	struct folio *first = added_folio(test, mapping, 1);
+	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
+	struct folio *first = uffd_kunit_added_folio(test, mapping, 1);
 	struct folio *second = uffd_shim_folio_alloc(mapping);
 
 	KUNIT_ASSERT_NOT_NULL(test, second);
@@ -428,19 +268,19 @@ static void filemap_add_twice_is_eexist(struct kunit *test)
 
 static void filemap_add_beyond_eof_is_allowed_for_writers(struct kunit *test)
 {
-	struct address_space *mapping = test_mapping(test, 2);
-	struct folio *folio = added_folio(test, mapping, 5);
+	struct address_space *mapping = uffd_kunit_mapping(test, 2);
+	struct folio *folio = uffd_kunit_added_folio(test, mapping, 5);
 
 	KUNIT_EXPECT_EQ(test, uffd_shim_folio_index(folio), 5UL);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_accounted), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 0L);
 	uffd_shim_folio_unlock(folio);
 	uffd_shim_folio_put(folio);
 }
 
 static void filemap_get_and_lock_find_present_folio(struct kunit *test)
 {
-	struct address_space *mapping = test_mapping(test, TEST_PAGES);
-	struct folio *folio = added_folio(test, mapping, 2);
+	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
+	struct folio *folio = uffd_kunit_added_folio(test, mapping, 2);
 	struct folio *found;
 
 	uffd_shim_folio_unlock(folio);
@@ -459,7 +299,7 @@ static void filemap_get_and_lock_find_present_folio(struct kunit *test)
 
 static void filemap_lookup_of_hole_is_null(struct kunit *test)
 {
-	struct address_space *mapping = test_mapping(test, TEST_PAGES);
+	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
 
 	KUNIT_EXPECT_NULL(test, uffd_shim_filemap_get_folio(mapping, 0));
 	KUNIT_EXPECT_NULL(test, uffd_shim_filemap_lock_folio(mapping, 0));
@@ -468,8 +308,8 @@ static void filemap_lookup_of_hole_is_null(struct kunit *test)
 
 static void filemap_lookup_after_truncate_is_null(struct kunit *test)
 {
-	struct address_space *mapping = test_mapping(test, TEST_PAGES);
-	struct folio *folio = added_folio(test, mapping, 3);
+	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
+	struct folio *folio = uffd_kunit_added_folio(test, mapping, 3);
 
 	uffd_shim_folio_unlock(folio);
 	truncate_setsize(mapping->host, PAGE_SIZE);
@@ -481,8 +321,8 @@ static void filemap_lookup_after_truncate_is_null(struct kunit *test)
 
 static void filemap_remove_undoes_add(struct kunit *test)
 {
-	struct address_space *mapping = test_mapping(test, TEST_PAGES);
-	struct folio *folio = added_folio(test, mapping, 0);
+	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
+	struct folio *folio = uffd_kunit_added_folio(test, mapping, 0);
 
 	lru_add_drain_all();
 	KUNIT_EXPECT_EQ(test, 0, uffd_shim_filemap_remove_folio(folio));
@@ -497,7 +337,7 @@ static void filemap_remove_undoes_add(struct kunit *test)
 
 static void filemap_remove_of_folio_not_in_cache_is_einval(struct kunit *test)
 {
-	struct folio *folio = uffd_shim_folio_alloc(test_mapping(test, 1));
+	struct folio *folio = uffd_shim_folio_alloc(uffd_kunit_mapping(test, 1));
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
 	uffd_shim_folio_lock(folio);
@@ -511,8 +351,8 @@ static void filemap_remove_of_folio_not_in_cache_is_einval(struct kunit *test)
 
 static void default_get_folio_noalloc_returns_locked_folio(struct kunit *test)
 {
-	struct address_space *mapping = test_mapping(test, TEST_PAGES);
-	struct folio *folio = added_folio(test, mapping, 1);
+	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
+	struct folio *folio = uffd_kunit_added_folio(test, mapping, 1);
 	struct folio *found;
 
 	uffd_shim_folio_unlock(folio);
@@ -526,7 +366,7 @@ static void default_get_folio_noalloc_returns_locked_folio(struct kunit *test)
 
 static void default_get_folio_noalloc_on_hole_is_enoent(struct kunit *test)
 {
-	struct address_space *mapping = test_mapping(test, TEST_PAGES);
+	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
 
 	KUNIT_EXPECT_EQ(test, -ENOENT,
 			PTR_ERR(uffd_shim_default_get_folio_noalloc(mapping->host, 0)));
@@ -537,8 +377,8 @@ static void default_get_folio_noalloc_on_hole_is_enoent(struct kunit *test)
 
 static void default_get_folio_noalloc_on_truncated_folio_is_enoent(struct kunit *test)
 {
-	struct address_space *mapping = test_mapping(test, TEST_PAGES);
-	struct folio *folio = added_folio(test, mapping, 2);
+	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
+	struct folio *folio = uffd_kunit_added_folio(test, mapping, 2);
 
 	uffd_shim_folio_unlock(folio);
 	truncate_setsize(mapping->host, 2 * PAGE_SIZE);
@@ -553,7 +393,7 @@ static void default_get_folio_noalloc_on_truncated_folio_is_enoent(struct kunit 
 
 static void default_get_folio_noalloc_on_stale_folio_is_eio(struct kunit *test)
 {
-	struct address_space *mapping = test_mapping(test, TEST_PAGES);
+	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
 	struct folio *folio = uffd_shim_folio_alloc(mapping);
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
@@ -568,17 +408,17 @@ static void default_get_folio_noalloc_on_stale_folio_is_eio(struct kunit *test)
 static void default_filemap_add_accounts_and_remove_reaches_free_folio(struct kunit *test)
 {
 	unsigned long addr;
-	struct vm_area_struct *vma = test_vma(test, NULL, &addr);
+	struct vm_area_struct *vma = uffd_kunit_vma(test, NULL, &addr);
 	struct folio *folio = uffd_shim_default_alloc_folio(vma, addr + PAGE_SIZE);
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
 	KUNIT_ASSERT_EQ(test, 0, uffd_shim_default_filemap_add(folio, vma, addr + PAGE_SIZE));
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_accounted), 1L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
 	KUNIT_EXPECT_EQ(test, uffd_shim_folio_index(folio), 1UL);
 	KUNIT_EXPECT_TRUE(test, uffd_shim_folio_test_locked(folio));
 
 	uffd_shim_default_filemap_remove(folio, vma);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_accounted), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 0L);
 	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_test_locked(folio));
 	KUNIT_EXPECT_NULL(test, uffd_shim_folio_mapping(folio));
 	uffd_shim_folio_put(folio);
@@ -587,11 +427,11 @@ static void default_filemap_add_accounts_and_remove_reaches_free_folio(struct ku
 static void default_filemap_add_refused_by_account_is_enospc(struct kunit *test)
 {
 	unsigned long addr;
-	struct vm_area_struct *vma = test_vma(test, NULL, &addr);
+	struct vm_area_struct *vma = uffd_kunit_vma(test, NULL, &addr);
 	struct folio *folio = uffd_shim_default_alloc_folio(vma, addr);
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
-	test_account_limit = 0;
+	uffd_kunit_account_limit = 0;
 	KUNIT_EXPECT_EQ(test, -ENOSPC, uffd_shim_default_filemap_add(folio, vma, addr));
 	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_test_locked(folio));
 	KUNIT_EXPECT_EQ(test, vma->vm_file->f_mapping->nrpages, 0UL);
@@ -602,7 +442,7 @@ static void default_filemap_add_beyond_eof_is_efault(struct kunit *test)
 {
 	struct file *file;
 	unsigned long addr;
-	struct vm_area_struct *vma = test_vma(test, &file, &addr);
+	struct vm_area_struct *vma = uffd_kunit_vma(test, &file, &addr);
 	struct folio *folio = uffd_shim_default_alloc_folio(vma, addr + PAGE_SIZE);
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
@@ -610,7 +450,7 @@ static void default_filemap_add_beyond_eof_is_efault(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EFAULT,
 			uffd_shim_default_filemap_add(folio, vma, addr + PAGE_SIZE));
 	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 0UL);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_accounted), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 0L);
 	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_test_locked(folio));
 	uffd_shim_folio_put(folio);
 }
@@ -618,7 +458,7 @@ static void default_filemap_add_beyond_eof_is_efault(struct kunit *test)
 static void default_filemap_add_failure_leaves_nothing_accounted(struct kunit *test)
 {
 	unsigned long addr;
-	struct vm_area_struct *vma = test_vma(test, NULL, &addr);
+	struct vm_area_struct *vma = uffd_kunit_vma(test, NULL, &addr);
 	struct folio *first = uffd_shim_default_alloc_folio(vma, addr);
 	struct folio *second = uffd_shim_default_alloc_folio(vma, addr);
 
@@ -626,7 +466,7 @@ static void default_filemap_add_failure_leaves_nothing_accounted(struct kunit *t
 	KUNIT_ASSERT_NOT_NULL(test, second);
 	KUNIT_ASSERT_EQ(test, 0, uffd_shim_default_filemap_add(first, vma, addr));
 	KUNIT_EXPECT_EQ(test, -EEXIST, uffd_shim_default_filemap_add(second, vma, addr));
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_accounted), 1L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
 	uffd_shim_folio_unlock(first);
 	uffd_shim_folio_put(first);
 	uffd_shim_folio_put(second);
@@ -641,11 +481,11 @@ static void fault_on_hole_fills_zeroed_accounted_page(struct kunit *test)
 	char byte = 1;
 	struct folio *folio;
 
-	test_vma(test, &file, &addr);
+	uffd_kunit_vma(test, &file, &addr);
 	/* A real fault through uffd_shim_fault(): the VMA is not registered. */
 	KUNIT_ASSERT_EQ(test, 0UL, copy_from_user(&byte, (void __user *)addr + 5, 1));
 	KUNIT_EXPECT_EQ(test, byte, 0);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_accounted), 1L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
 	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 1UL);
 
 	KUNIT_ASSERT_EQ(test, 0UL, copy_to_user((void __user *)addr + PAGE_SIZE, "hi", 2));
@@ -663,13 +503,13 @@ static void fault_maps_page_already_in_cache(struct kunit *test)
 	struct folio *folio;
 	char out[4] = {};
 
-	test_vma(test, &file, &addr);
-	folio = added_folio(test, file->f_mapping, 2);
+	uffd_kunit_vma(test, &file, &addr);
+	folio = uffd_kunit_added_folio(test, file->f_mapping, 2);
 	uffd_shim_folio_write(folio, 0, "abc", 4);
 	uffd_shim_folio_unlock(folio);
 	KUNIT_ASSERT_EQ(test, 0UL, copy_from_user(out, (void __user *)addr + 2 * PAGE_SIZE, 4));
 	KUNIT_EXPECT_STREQ(test, out, "abc");
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&test_accounted), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 0L);
 	uffd_shim_folio_put(folio);
 }
 
@@ -679,7 +519,7 @@ static void fault_beyond_eof_is_sigbus(struct kunit *test)
 	unsigned long addr;
 	char byte;
 
-	test_vma(test, &file, &addr);
+	uffd_kunit_vma(test, &file, &addr);
 	truncate_setsize(file_inode(file), PAGE_SIZE);
 	KUNIT_EXPECT_NE(test, 0UL, copy_from_user(&byte, (void __user *)addr + PAGE_SIZE, 1));
 	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 0UL);
@@ -691,8 +531,8 @@ static void fault_refused_by_account_is_sigbus(struct kunit *test)
 	unsigned long addr;
 	char byte;
 
-	test_vma(test, &file, &addr);
-	test_account_limit = 0;
+	uffd_kunit_vma(test, &file, &addr);
+	uffd_kunit_account_limit = 0;
 	KUNIT_EXPECT_NE(test, 0UL, copy_from_user(&byte, (void __user *)addr, 1));
 	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 0UL);
 }
@@ -700,7 +540,7 @@ static void fault_refused_by_account_is_sigbus(struct kunit *test)
 static void unregistered_vma_wants_no_userfault(struct kunit *test)
 {
 	unsigned long addr;
-	struct vm_area_struct *vma = test_vma(test, NULL, &addr);
+	struct vm_area_struct *vma = uffd_kunit_vma(test, NULL, &addr);
 
 	KUNIT_EXPECT_FALSE(test, uffd_shim_vma_wants_missing(vma));
 	KUNIT_EXPECT_FALSE(test, uffd_shim_vma_wants_minor(vma));
@@ -709,7 +549,7 @@ static void unregistered_vma_wants_no_userfault(struct kunit *test)
 static void handle_userfault_on_unregistered_vma_is_sigbus(struct kunit *test)
 {
 	unsigned long addr;
-	struct vm_area_struct *vma = test_vma(test, NULL, &addr);
+	struct vm_area_struct *vma = uffd_kunit_vma(test, NULL, &addr);
 	struct vm_fault vmf = { .vma = vma, .address = addr };
 
 	/* Each warns once: calling them without registration is a driver bug. */
@@ -760,13 +600,10 @@ static struct kunit_case uffd_shim_api_cases[] = {
 
 static struct kunit_suite uffd_shim_api_suite = {
 	.name = "uffd_shim_api",
-	.suite_init = suite_init,
-	.suite_exit = suite_exit,
-	.init = case_init,
+	.suite_init = uffd_kunit_suite_init,
+	.suite_exit = uffd_kunit_suite_exit,
+	.init = uffd_kunit_case_init,
 	.test_cases = uffd_shim_api_cases,
 };
 
 kunit_test_suites(&uffd_shim_api_suite);
-
-MODULE_DESCRIPTION("KUnit tests for the uffd-shim core API");
-MODULE_LICENSE("GPL");

@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite: MISSING, ZEROPAGE, MINOR and POISON through the real kernel
+ * path, no mocks. A real userfaultfd (the syscall, via x64_sys_call), a
+ * real mapping of a test-type file in the KUnit mm, a kernel thread using
+ * that mm whose copy_from_user() faults, the real UFFDIO_* ioctls resolving
+ * it, and the bytes the faulting thread read, checked.
+ *
+ * Where a failure must be forced, the memory type's ops table carries a
+ * stub (named "stub" in the case name); nothing in mm/ is patched.
+ */
+
+#include <asm/syscall.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/fdtable.h>
+#include <linux/kthread.h>
+#include <linux/poll.h>
+#include <linux/unistd.h>
+#include <uapi/linux/userfaultfd.h>
+
+#include "fixture.h"
+
+#define WAIT (5 * HZ)
+
+/* A userfaultfd of the KUnit mm, and a user page for ioctl arguments. */
+struct uffd_env {
+	struct kunit *test;
+	struct file *uffd;
+	unsigned long scratch;	/* ioctl argument block, user memory */
+	unsigned long src;	/* UFFDIO_COPY source page, user memory */
+};
+
+static void uffd_release(void *data)
+{
+	struct uffd_env *env = data;
+
+	if (env->uffd)
+		fput(env->uffd);
+	env->uffd = NULL;
+}
+
+/* ioctl on the uffd with @arg staged through user memory, as userspace would. */
+static long uffd_ioctl(struct uffd_env *env, unsigned int cmd, void *arg,
+		       size_t size)
+{
+	void __user *uarg = (void __user *)env->scratch;
+	long ret;
+
+	if (copy_to_user(uarg, arg, size))
+		return -EFAULT;
+	ret = env->uffd->f_op->unlocked_ioctl(env->uffd, cmd, (unsigned long)uarg);
+	if (copy_from_user(arg, uarg, size))
+		return -EFAULT;
+	return ret;
+}
+
+/* Test-lifetime allocation: the cleanup actions run after the case returns. */
+static struct uffd_env *uffd_env_create(struct kunit *test)
+{
+	struct pt_regs regs = { .di = O_CLOEXEC | O_NONBLOCK };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffd_env *env = kunit_kzalloc(test, sizeof(*env), GFP_KERNEL);
+	long fd;
+
+	KUNIT_ASSERT_NOT_NULL(test, env);
+	env->test = test;
+	env->scratch = kunit_vm_mmap(test, NULL, 0, 2 * PAGE_SIZE,
+				     PROT_READ | PROT_WRITE,
+				     MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(env->scratch));
+	env->src = env->scratch + PAGE_SIZE;
+
+#ifdef CONFIG_X86_64
+	fd = x64_sys_call(&regs, __NR_userfaultfd);
+#else
+	kunit_skip(test, "creates its userfaultfd through x86-64's syscall table");
+#endif
+	KUNIT_ASSERT_GE_MSG(test, fd, 0, "userfaultfd() failed");
+	env->uffd = file_close_fd(fd);
+	KUNIT_ASSERT_NOT_NULL(test, env->uffd);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, uffd_release, env));
+	KUNIT_ASSERT_EQ(test, 0L, uffd_ioctl(env, UFFDIO_API, &api, sizeof(api)));
+	return env;
+}
+
+static long uffd_register(struct uffd_env *env, unsigned long start, u64 mode)
+{
+	struct uffdio_register reg = {
+		.range = { .start = start, .len = TEST_PAGES * PAGE_SIZE },
+		.mode = mode,
+	};
+
+	return uffd_ioctl(env, UFFDIO_REGISTER, &reg, sizeof(reg));
+}
+
+static long uffd_copy(struct uffd_env *env, unsigned long dst, const char *fill)
+{
+	struct uffdio_copy copy = {
+		.dst = dst, .src = env->src, .len = PAGE_SIZE,
+	};
+	char page[64];
+
+	memset(page, 0, sizeof(page));
+	strscpy(page, fill, sizeof(page));
+	if (copy_to_user((void __user *)env->src, page, sizeof(page)))
+		return -EFAULT;
+	return uffd_ioctl(env, UFFDIO_COPY, &copy, sizeof(copy));
+}
+
+static long uffd_range_ioctl(struct uffd_env *env, unsigned int cmd,
+			     unsigned long dst)
+{
+	/* uffdio_zeropage, _continue and _poison all start with the range. */
+	struct {
+		struct uffdio_range range;
+		u64 mode;
+		s64 result;
+	} arg = { .range = { .start = dst, .len = PAGE_SIZE } };
+
+	return uffd_ioctl(env, cmd, &arg, sizeof(arg));
+}
+
+/* A kernel thread on the KUnit mm that reads 16 bytes at @addr. */
+struct faulter {
+	struct uffd_env *env;
+	struct mm_struct *mm;
+	unsigned long addr;
+	char buf[16];
+	unsigned long left;	/* bytes copy_from_user() could not read */
+	struct completion done;
+};
+
+static int faulter_fn(void *data)
+{
+	struct faulter *f = data;
+
+	kthread_use_mm(f->mm);
+	f->left = copy_from_user(f->buf, (const void __user *)f->addr,
+				 sizeof(f->buf));
+	kthread_unuse_mm(f->mm);
+	complete_all(&f->done);		/* both the case and the reaper wait */
+	return 0;
+}
+
+/* Never leave the thread blocked in handle_userfault(): releasing the uffd wakes it. */
+static void faulter_reap(void *data)
+{
+	struct faulter *f = data;
+
+	if (!wait_for_completion_timeout(&f->done, WAIT)) {
+		uffd_release(f->env);
+		wait_for_completion(&f->done);
+	}
+}
+
+static struct faulter *faulter_start(struct uffd_env *env, unsigned long addr)
+{
+	struct kunit *test = env->test;
+	struct faulter *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	struct task_struct *task;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->env = env;
+	f->mm = current->mm;
+	f->addr = addr;
+	init_completion(&f->done);
+	task = kthread_run(faulter_fn, f, "uffd_kunit_faulter");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, faulter_reap, f));
+	return f;
+}
+
+/* Wait for the faulter's userfault message; it must be for @addr. */
+static void expect_fault(struct uffd_env *env, unsigned long addr, u64 flags)
+{
+	struct kunit *test = env->test;
+	struct uffd_msg msg;
+	unsigned long deadline = jiffies + WAIT;
+	ssize_t n;
+
+	while (!(vfs_poll(env->uffd, NULL) & EPOLLIN)) {
+		KUNIT_ASSERT_TRUE_MSG(test, time_before(jiffies, deadline),
+				      "no userfault arrived");
+		usleep_range(5000, 10000);
+	}
+	n = kernel_read(env->uffd, &msg, sizeof(msg), NULL);
+	KUNIT_ASSERT_EQ(test, n, (ssize_t)sizeof(msg));
+	KUNIT_EXPECT_EQ(test, msg.event, (u8)UFFD_EVENT_PAGEFAULT);
+	KUNIT_EXPECT_EQ(test, msg.arg.pagefault.address & PAGE_MASK, (u64)addr);
+	KUNIT_EXPECT_EQ(test, msg.arg.pagefault.flags &
+			(UFFD_PAGEFAULT_FLAG_MINOR | UFFD_PAGEFAULT_FLAG_WP), flags);
+}
+
+static void expect_woken(struct kunit *test, struct faulter *f)
+{
+	KUNIT_ASSERT_TRUE_MSG(test, wait_for_completion_timeout(&f->done, WAIT),
+			      "the faulting thread was not woken");
+}
+
+/* --- MISSING ------------------------------------------------------------- */
+
+static void missing_copy_fills_hole_and_wakes_faulter(struct kunit *test)
+{
+	struct uffd_env *env;
+	struct file *file;
+	unsigned long addr;
+	struct faulter *f;
+	struct folio *folio;
+	char cached[16];
+
+	env = uffd_env_create(test);
+	uffd_kunit_vma(test, &file, &addr);
+	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+
+	f = faulter_start(env, addr + PAGE_SIZE);
+	expect_fault(env, addr + PAGE_SIZE, 0);
+	KUNIT_EXPECT_EQ(test, 0L, uffd_copy(env, addr + PAGE_SIZE, "copied by uffd"));
+	expect_woken(test, f);
+
+	KUNIT_EXPECT_EQ(test, f->left, 0UL);
+	KUNIT_EXPECT_STREQ(test, f->buf, "copied by uffd");
+	/* Shared mapping: the page is the file's, accounted once. */
+	folio = uffd_shim_filemap_get_folio(file->f_mapping, 1);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	uffd_shim_folio_read(folio, 0, cached, sizeof(cached));
+	KUNIT_EXPECT_STREQ(test, cached, "copied by uffd");
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
+	uffd_shim_folio_put(folio);
+}
+
+static void missing_zeropage_fills_zeroed_page_and_wakes_faulter(struct kunit *test)
+{
+	struct uffd_env *env;
+	struct file *file;
+	unsigned long addr;
+	struct faulter *f;
+
+	env = uffd_env_create(test);
+	uffd_kunit_vma(test, &file, &addr);
+	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	f = faulter_start(env, addr + 2 * PAGE_SIZE);
+	expect_fault(env, addr + 2 * PAGE_SIZE, 0);
+	KUNIT_EXPECT_EQ(test, 0L, uffd_range_ioctl(env, UFFDIO_ZEROPAGE,
+						   addr + 2 * PAGE_SIZE));
+	expect_woken(test, f);
+
+	KUNIT_EXPECT_EQ(test, f->left, 0UL);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(f->buf, 0, sizeof(f->buf)));
+	/* Shared mapping: a zeroed folio went into the page cache. */
+	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 1UL);
+}
+
+static void missing_copy_on_private_mapping_leaves_file_alone(struct kunit *test)
+{
+	struct uffd_env *env;
+	struct file *file = uffd_kunit_file(test, TEST_PAGES);
+	unsigned long addr;
+	struct faulter *f;
+
+	env = uffd_env_create(test);
+	uffd_kunit_vma_of(test, file, MAP_PRIVATE, &addr);
+	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	f = faulter_start(env, addr);
+	expect_fault(env, addr, 0);
+	KUNIT_EXPECT_EQ(test, 0L, uffd_copy(env, addr, "private copy"));
+	expect_woken(test, f);
+
+	KUNIT_EXPECT_STREQ(test, f->buf, "private copy");
+	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 0L);
+}
+
+static void copy_twice_is_eexist_and_keeps_first_fill(struct kunit *test)
+{
+	struct uffd_env *env;
+	struct file *file;
+	unsigned long addr;
+	struct folio *folio;
+	char cached[16];
+
+	env = uffd_env_create(test);
+	uffd_kunit_vma(test, &file, &addr);
+	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	KUNIT_EXPECT_EQ(test, 0L, uffd_copy(env, addr, "first"));
+	KUNIT_EXPECT_EQ(test, -EEXIST, uffd_copy(env, addr, "second"));
+	folio = uffd_shim_filemap_get_folio(file->f_mapping, 0);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	uffd_shim_folio_read(folio, 0, cached, sizeof(cached));
+	KUNIT_EXPECT_STREQ(test, cached, "first");
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
+	uffd_shim_folio_put(folio);
+}
+
+static void copy_beyond_eof_is_efault(struct kunit *test)
+{
+	struct uffd_env *env;
+	struct file *file;
+	unsigned long addr;
+
+	env = uffd_env_create(test);
+	uffd_kunit_vma(test, &file, &addr);
+	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	truncate_setsize(file_inode(file), PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_copy(env, addr + 2 * PAGE_SIZE, "x"));
+	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_range_ioctl(env, UFFDIO_ZEROPAGE,
+							addr + 2 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 0L);
+}
+
+static void copy_refused_by_account_is_enospc_and_unwinds(struct kunit *test)
+{
+	struct uffd_env *env;
+	struct file *file;
+	unsigned long addr;
+
+	env = uffd_env_create(test);
+	uffd_kunit_vma(test, &file, &addr);
+	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	uffd_kunit_account_limit = 0;
+	KUNIT_EXPECT_EQ(test, -ENOSPC, uffd_copy(env, addr, "x"));
+	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 0L);
+}
+
+/* A second type whose alloc_folio is a stub that always fails. */
+static struct folio *failing_alloc_folio(struct vm_area_struct *vma,
+					 unsigned long addr)
+{
+	return NULL;
+}
+
+static void copy_with_alloc_folio_stub_failing_is_enomem(struct kunit *test)
+{
+	struct uffd_shim_ops ops = uffd_kunit_ops;
+	struct uffd_shim_type *type;
+	struct uffd_env *env;
+	struct file *file;
+	unsigned long addr;
+
+	ops.alloc_folio = failing_alloc_folio;
+	type = uffd_shim_register(&ops);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, type);
+	file = uffd_kunit_file(test, TEST_PAGES);
+	/* Same inode and mapping, the stubbed type's file operations. */
+	replace_fops(file, uffd_shim_type_fops(type));
+
+	env = uffd_env_create(test);
+	uffd_kunit_vma_of(test, file, MAP_SHARED, &addr);
+	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	KUNIT_EXPECT_EQ(test, -ENOMEM, uffd_copy(env, addr, "x"));
+	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 0UL);
+	kunit_release_action(test, uffd_release, env);
+	vm_munmap(addr, TEST_PAGES * PAGE_SIZE);
+	replace_fops(file, uffd_shim_type_fops(uffd_kunit_type));
+	uffd_shim_unregister(type);
+}
+
+static void register_of_undeclared_wp_mode_is_einval(struct kunit *test)
+{
+	struct uffd_env *env;
+	unsigned long addr;
+
+	env = uffd_env_create(test);
+	uffd_kunit_vma(test, NULL, &addr);
+	/* The test type declares MISSING and MINOR only. */
+	KUNIT_EXPECT_EQ(test, -EINVAL, uffd_register(env, addr, UFFDIO_REGISTER_MODE_WP));
+}
+
+/* --- MINOR --------------------------------------------------------------- */
+
+static void minor_continue_maps_cached_page_and_wakes_faulter(struct kunit *test)
+{
+	struct uffd_env *env;
+	struct file *file;
+	unsigned long addr;
+	struct faulter *f;
+	struct folio *folio;
+
+	env = uffd_env_create(test);
+	uffd_kunit_vma(test, &file, &addr);
+	folio = uffd_kunit_added_folio(test, file->f_mapping, 3);
+	uffd_shim_folio_write(folio, 0, "in the cache", 13);
+	uffd_shim_folio_unlock(folio);
+	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MINOR));
+
+	f = faulter_start(env, addr + 3 * PAGE_SIZE);
+	expect_fault(env, addr + 3 * PAGE_SIZE, UFFD_PAGEFAULT_FLAG_MINOR);
+	KUNIT_EXPECT_EQ(test, 0L, uffd_range_ioctl(env, UFFDIO_CONTINUE,
+						   addr + 3 * PAGE_SIZE));
+	expect_woken(test, f);
+
+	KUNIT_EXPECT_EQ(test, f->left, 0UL);
+	KUNIT_EXPECT_STREQ(test, f->buf, "in the cache");
+	KUNIT_EXPECT_TRUE(test, folio_mapped(folio));
+	uffd_shim_folio_put(folio);
+}
+
+static void continue_on_hole_is_efault(struct kunit *test)
+{
+	struct uffd_env *env;
+	unsigned long addr;
+
+	env = uffd_env_create(test);
+	uffd_kunit_vma(test, NULL, &addr);
+	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MINOR));
+	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_range_ioctl(env, UFFDIO_CONTINUE, addr));
+}
+
+static void continue_on_truncated_page_is_efault(struct kunit *test)
+{
+	struct uffd_env *env;
+	struct file *file;
+	unsigned long addr;
+	struct folio *folio;
+
+	env = uffd_env_create(test);
+	uffd_kunit_vma(test, &file, &addr);
+	folio = uffd_kunit_added_folio(test, file->f_mapping, 1);
+	uffd_shim_folio_unlock(folio);
+	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MINOR));
+	truncate_setsize(file_inode(file), PAGE_SIZE);
+	truncate_setsize(file_inode(file), TEST_PAGES * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_range_ioctl(env, UFFDIO_CONTINUE,
+							addr + PAGE_SIZE));
+	uffd_shim_folio_put(folio);
+}
+
+/* --- POISON -------------------------------------------------------------- */
+
+static void poison_makes_later_access_fail(struct kunit *test)
+{
+	struct uffd_env *env;
+	unsigned long addr;
+	struct faulter *f;
+
+	env = uffd_env_create(test);
+	uffd_kunit_vma(test, NULL, &addr);
+	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	KUNIT_EXPECT_EQ(test, 0L, uffd_range_ioctl(env, UFFDIO_POISON, addr + PAGE_SIZE));
+	/* No userfault: the poisoned PTE fails the access right away. */
+	f = faulter_start(env, addr + PAGE_SIZE);
+	expect_woken(test, f);
+	KUNIT_EXPECT_EQ(test, f->left, sizeof(f->buf));
+	KUNIT_EXPECT_EQ(test, -EEXIST, uffd_range_ioctl(env, UFFDIO_POISON,
+							addr + PAGE_SIZE));
+}
+
+/* 7.2 treats the poison marker as a uffd marker: a fill may replace it. */
+static void copy_over_poisoned_page_replaces_the_poison(struct kunit *test)
+{
+	struct uffd_env *env;
+	unsigned long addr;
+	struct faulter *f;
+
+	env = uffd_env_create(test);
+	uffd_kunit_vma(test, NULL, &addr);
+	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	KUNIT_ASSERT_EQ(test, 0L, uffd_range_ioctl(env, UFFDIO_POISON, addr));
+	KUNIT_EXPECT_EQ(test, 0L, uffd_copy(env, addr, "repaired"));
+	f = faulter_start(env, addr);
+	expect_woken(test, f);
+	KUNIT_EXPECT_EQ(test, f->left, 0UL);
+	KUNIT_EXPECT_STREQ(test, f->buf, "repaired");
+}
+
+static struct kunit_case uffd_shim_realpath_cases[] = {
+	KUNIT_CASE(missing_copy_fills_hole_and_wakes_faulter),
+	KUNIT_CASE(missing_zeropage_fills_zeroed_page_and_wakes_faulter),
+	KUNIT_CASE(missing_copy_on_private_mapping_leaves_file_alone),
+	KUNIT_CASE(copy_twice_is_eexist_and_keeps_first_fill),
+	KUNIT_CASE(copy_beyond_eof_is_efault),
+	KUNIT_CASE(copy_refused_by_account_is_enospc_and_unwinds),
+	KUNIT_CASE(copy_with_alloc_folio_stub_failing_is_enomem),
+	KUNIT_CASE(register_of_undeclared_wp_mode_is_einval),
+	KUNIT_CASE(minor_continue_maps_cached_page_and_wakes_faulter),
+	KUNIT_CASE(continue_on_hole_is_efault),
+	KUNIT_CASE(continue_on_truncated_page_is_efault),
+	KUNIT_CASE(poison_makes_later_access_fail),
+	KUNIT_CASE(copy_over_poisoned_page_replaces_the_poison),
+	{}
+};
+
+static struct kunit_suite uffd_shim_realpath_suite = {
+	.name = "uffd_shim_realpath",
+	.suite_init = uffd_kunit_suite_init,
+	.suite_exit = uffd_kunit_suite_exit,
+	.init = uffd_kunit_case_init,
+	.test_cases = uffd_shim_realpath_cases,
+};
+
+kunit_test_suites(&uffd_shim_realpath_suite);
