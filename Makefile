@@ -14,7 +14,8 @@ obj-y += kunit/
 else
 
 KERNEL ?= 7.2
-export KERNEL
+SANITIZE ?= 0
+export KERNEL SANITIZE
 
 .PHONY: all setup overlay test demo check clean help
 all: help
@@ -25,6 +26,7 @@ help:
 	@echo "make demo     boot a kernel with uffd-shim and show it working"
 	@echo "make check    style checks only (checkpatch, kernel-doc)"
 	@echo "KERNEL=7.2|7.3 selects the kernel series (default 7.2)"
+	@echo "SANITIZE=1 adds KASAN, PROVE_LOCKING and DEBUG_VM (own build dir)"
 
 setup:
 	scripts/setup

@@ -74,6 +74,30 @@ static void register_copies_template_and_adds_mmap(struct kunit *test)
 	uffd_shim_unregister(ERR_PTR(-EINVAL));
 }
 
+static struct inode *no_inode(struct super_block *sb, const struct inode *dir,
+			      umode_t mode)
+{
+	return NULL;
+}
+
+static void dir_iops_only_for_types_with_new_inode(struct kunit *test)
+{
+	struct uffd_shim_ops ops = uffd_kunit_ops;
+	struct uffd_shim_type *type;
+	const struct inode_operations *iops;
+
+	KUNIT_EXPECT_NULL(test, uffd_shim_type_dir_iops(uffd_kunit_type));
+	ops.new_inode = no_inode;
+	type = uffd_shim_register(&ops);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, type);
+	iops = uffd_shim_type_dir_iops(type);
+	KUNIT_EXPECT_NOT_NULL(test, iops);
+	KUNIT_EXPECT_NOT_NULL(test, iops->create);
+	KUNIT_EXPECT_NOT_NULL(test, iops->mkdir);
+	KUNIT_EXPECT_TRUE(test, iops->lookup == simple_lookup);
+	uffd_shim_unregister(type);
+}
+
 static void file_and_vma_type_lookup(struct kunit *test)
 {
 	struct file *file;
@@ -563,6 +587,7 @@ static struct kunit_case uffd_shim_api_cases[] = {
 	KUNIT_CASE(register_rejects_null_ops),
 	KUNIT_CASE(register_rejects_bad_tables),
 	KUNIT_CASE(register_copies_template_and_adds_mmap),
+	KUNIT_CASE(dir_iops_only_for_types_with_new_inode),
 	KUNIT_CASE(file_and_vma_type_lookup),
 	KUNIT_CASE(can_userfault_allows_declared_modes_only),
 	KUNIT_CASE(folio_alloc_returns_unlocked_private_folio),

@@ -11,6 +11,7 @@
 
 #define pr_fmt(fmt) "uffd_shim: " fmt
 
+#include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/init.h>
@@ -30,6 +31,7 @@ struct uffd_shim_type {
 	struct file_operations fops;
 	struct vm_operations_struct vm_ops;
 	struct vm_uffd_ops uffd_ops;
+	struct inode_operations dir_iops;
 };
 
 /* --- Probe --------------------------------------------------------------- */
@@ -800,6 +802,97 @@ retry:
 }
 EXPORT_SYMBOL_GPL(uffd_shim_fault);
 
+/* --- Directory operations for mountable types ----------------------------- */
+
+static const struct uffd_shim_type *dir_type(const struct inode *dir)
+{
+	return container_of(dir->i_op, struct uffd_shim_type, dir_iops);
+}
+
+static int dir_mknod(struct inode *dir, struct dentry *dentry, umode_t mode)
+{
+	struct inode *inode = dir_type(dir)->ops.new_inode(dir->i_sb, dir, mode);
+
+	if (IS_ERR_OR_NULL(inode))
+		return inode ? PTR_ERR(inode) : -ENOSPC;
+	d_make_persistent(dentry, inode);
+	inode_set_mtime_to_ts(dir, inode_set_ctime_current(dir));
+	return 0;
+}
+
+/* ->create lost its "excl" argument in 7.3: one of these two is used. */
+static int __maybe_unused dir_create(struct mnt_idmap *idmap, struct inode *dir,
+				     struct dentry *dentry, umode_t mode)
+{
+	return dir_mknod(dir, dentry, (mode & ~S_IFMT) | S_IFREG);
+}
+
+static int __maybe_unused dir_create_excl(struct mnt_idmap *idmap,
+					  struct inode *dir,
+					  struct dentry *dentry, umode_t mode,
+					  bool excl)
+{
+	return dir_create(idmap, dir, dentry, mode);
+}
+
+#define CREATE_HAS_EXCL							\
+	__builtin_types_compatible_p(typeof(((struct inode_operations *)NULL)->create), \
+				     typeof(dir_create_excl) *)
+
+static struct dentry *dir_mkdir(struct mnt_idmap *idmap, struct inode *dir,
+				struct dentry *dentry, umode_t mode)
+{
+	int err = dir_mknod(dir, dentry, (mode & ~S_IFMT) | S_IFDIR);
+
+	if (!err)
+		inc_nlink(dir);
+	return ERR_PTR(err);
+}
+
+static int dir_tmpfile(struct mnt_idmap *idmap, struct inode *dir,
+		       struct file *file, umode_t mode)
+{
+	struct inode *inode;
+
+	inode = dir_type(dir)->ops.new_inode(dir->i_sb, dir,
+					     (mode & ~S_IFMT) | S_IFREG);
+	if (IS_ERR_OR_NULL(inode))
+		return inode ? PTR_ERR(inode) : -ENOSPC;
+	d_tmpfile(file, inode);
+	return finish_open_simple(file, 0);
+}
+
+static void init_dir_iops(struct inode_operations *iops)
+{
+	/* A feature test on the tree's own type, not a version guess. */
+	iops->create = __builtin_choose_expr(CREATE_HAS_EXCL, dir_create_excl,
+					     dir_create);
+	iops->lookup = simple_lookup;
+	iops->link = simple_link;
+	iops->unlink = simple_unlink;
+	iops->mkdir = dir_mkdir;
+	iops->rmdir = simple_rmdir;
+	iops->rename = simple_rename;
+	iops->tmpfile = dir_tmpfile;
+}
+
+/**
+ * uffd_shim_type_dir_iops() - directory operations for a mountable type.
+ * @type: a type registered with a ->new_inode callback.
+ *
+ * create, mkdir, tmpfile (through ->new_inode), lookup, link, unlink,
+ * rmdir and rename, with the running kernel's signatures: a RAM file system
+ * built on the shim needs no kernel-version conditionals for them.
+ *
+ * Return: the operations, valid until uffd_shim_unregister(); NULL if the
+ * type has no ->new_inode.
+ */
+const struct inode_operations *uffd_shim_type_dir_iops(const struct uffd_shim_type *type)
+{
+	return type->ops.new_inode ? &type->dir_iops : NULL;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_type_dir_iops);
+
 /* --- Registration ---------------------------------------------------------- */
 
 static unsigned int vm_flags_to_modes(vm_flags_t vm_flags)
@@ -903,6 +996,7 @@ struct uffd_shim_type *uffd_shim_register(const struct uffd_shim_ops *ops)
 		ops->filemap_add ?: uffd_shim_default_filemap_add;
 	type->uffd_ops.filemap_remove =
 		ops->filemap_remove ?: uffd_shim_default_filemap_remove;
+	init_dir_iops(&type->dir_iops);
 	return type;
 }
 EXPORT_SYMBOL_GPL(uffd_shim_register);

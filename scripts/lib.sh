@@ -27,6 +27,19 @@ KSRC=$CACHE/src/linux-$KERNEL
 BUILD=$CACHE/build/linux-$KERNEL
 OUT=${UFFD_SHIM_OUT:-$TOP/out}
 
+# The kernel every suite boots: kunit/.kunitconfig, plus the checkers of
+# kunit/sanitize.config with SANITIZE=1, each in a build directory of its own.
+SANITIZE=${SANITIZE:-0}
+if [ "$SANITIZE" = 1 ]; then
+	KBUILD=$BUILD/kunit-sanitize
+	KUNITCONFIGS=(--kunitconfig="$TOP/kunit" --kunitconfig="$TOP/kunit/sanitize.config")
+	RESULTS=$OUT/$KERNEL-sanitize
+else
+	KBUILD=$BUILD/kunit
+	KUNITCONFIGS=(--kunitconfig="$TOP/kunit")
+	RESULTS=$OUT/$KERNEL
+fi
+
 # The toolchain root's packages. Changing this list makes setup install the
 # difference into an existing root.
 ROOT_PACKAGES="build-essential bc bison flex libelf-dev libssl-dev cpio kmod

@@ -189,6 +189,35 @@ TEST_F(memtype, fstat_counts_blocks_of_resident_pages)
 	EXPECT_EQ(2 * page_size / 512, st.st_blocks);
 }
 
+TEST_F(memtype, directories_files_rename_and_tmpfile)
+{
+	char dir[256], a[300], b[300];
+	struct stat st;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/d.%d", memtype_dir(), getpid());
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	ASSERT_EQ(0, mkdir(dir, 0700));
+	fd = open(a, O_CREAT | O_EXCL | O_RDWR, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(2, write(fd, "hi", 2));
+	close(fd);
+	EXPECT_EQ(-1, open(a, O_CREAT | O_EXCL | O_RDWR, 0600));
+	EXPECT_EQ(EEXIST, errno);
+	ASSERT_EQ(0, rename(a, b));
+	ASSERT_EQ(0, stat(b, &st));
+	EXPECT_EQ(2, st.st_size);
+	EXPECT_EQ(-1, rmdir(dir));
+	EXPECT_EQ(ENOTEMPTY, errno);
+	ASSERT_EQ(0, unlink(b));
+	ASSERT_EQ(0, rmdir(dir));
+	fd = open(memtype_dir(), O_TMPFILE | O_RDWR, 0600);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(3, pwrite(fd, "tmp", 3, 0));
+	close(fd);
+}
+
 TEST_F(memtype, fsync_succeeds)
 {
 	EXPECT_EQ(0, fsync(self->fd));

@@ -21,6 +21,8 @@
 #include <linux/mm_types.h>
 
 struct file_operations;
+struct inode_operations;
+struct super_block;
 struct address_space;
 struct inode;
 struct vm_fault;
@@ -96,6 +98,10 @@ enum uffd_shim_feature {
  * @filemap_add: optional; default uffd_shim_default_filemap_add(). Given
  *	together with @filemap_remove or not at all.
  * @filemap_remove: optional; default uffd_shim_default_filemap_remove().
+ * @new_inode: optional, for a mountable type: make an inode of @mode
+ *	(S_IFREG or S_IFDIR) in @sb, or return NULL/ERR_PTR. With it the shim
+ *	supplies the type's directory operations, uffd_shim_type_dir_iops(),
+ *	whose signatures follow the running kernel so the driver's do not.
  *
  * The four folio callbacks have the contracts of struct vm_uffd_ops (Linux
  * 7.2): get_folio_noalloc returns the folio locked with a reference, or
@@ -119,6 +125,8 @@ struct uffd_shim_ops {
 	int (*filemap_add)(struct folio *folio, struct vm_area_struct *vma,
 			   unsigned long addr);
 	void (*filemap_remove)(struct folio *folio, struct vm_area_struct *vma);
+	struct inode *(*new_inode)(struct super_block *sb, const struct inode *dir,
+				   umode_t mode);
 };
 
 /* A registered memory type; opaque to drivers. */
@@ -132,6 +140,7 @@ unsigned int uffd_shim_features(void);
 struct uffd_shim_type *uffd_shim_register(const struct uffd_shim_ops *ops);
 void uffd_shim_unregister(struct uffd_shim_type *type);
 const struct file_operations *uffd_shim_type_fops(const struct uffd_shim_type *type);
+const struct inode_operations *uffd_shim_type_dir_iops(const struct uffd_shim_type *type);
 const struct uffd_shim_type *uffd_shim_file_type(const struct file *file);
 const struct uffd_shim_type *uffd_shim_vma_type(const struct vm_area_struct *vma);
 

@@ -222,6 +222,9 @@ static const struct inode_operations ramfile_file_iops = {
 
 /* --- The memory type --------------------------------------------------------- */
 
+static struct inode *ramfile_get_inode(struct super_block *sb,
+				       const struct inode *dir, umode_t mode);
+
 static const struct uffd_shim_ops ramfile_uffd_ops = {
 	.api_version	= UFFD_SHIM_API_VERSION,
 	.name		= "ramfile",
@@ -229,14 +232,13 @@ static const struct uffd_shim_ops ramfile_uffd_ops = {
 			  UFFD_SHIM_MODE_WP,
 	.fops		= &ramfile_file_template,
 	.account	= ramfile_account,
+	.new_inode	= ramfile_get_inode,	/* the shim's directory ops use it */
 	/* Every folio callback: the shim's page-cache defaults. */
 };
 
 static struct uffd_shim_type *ramfile_type;
 
-/* --- Inodes, directories, the file system ------------------------------------ */
-
-static const struct inode_operations ramfile_dir_iops;
+/* --- Inodes and the file system ------------------------------------------------ */
 
 static struct inode *ramfile_get_inode(struct super_block *sb,
 				       const struct inode *dir, umode_t mode)
@@ -252,7 +254,7 @@ static struct inode *ramfile_get_inode(struct super_block *sb,
 	mapping_set_unevictable(inode->i_mapping);
 	simple_inode_init_ts(inode);
 	if (S_ISDIR(mode)) {
-		inode->i_op = &ramfile_dir_iops;
+		inode->i_op = uffd_shim_type_dir_iops(ramfile_type);
 		inode->i_fop = &simple_dir_operations;
 		inc_nlink(inode);	/* "." */
 	} else {
@@ -261,58 +263,6 @@ static struct inode *ramfile_get_inode(struct super_block *sb,
 	}
 	return inode;
 }
-
-static int ramfile_mknod(struct inode *dir, struct dentry *dentry,
-			 umode_t mode)
-{
-	struct inode *inode = ramfile_get_inode(dir->i_sb, dir, mode);
-
-	if (!inode)
-		return -ENOSPC;
-	d_make_persistent(dentry, inode);
-	inode_set_mtime_to_ts(dir, inode_set_ctime_current(dir));
-	return 0;
-}
-
-static int ramfile_create(struct mnt_idmap *idmap, struct inode *dir,
-			  struct dentry *dentry, umode_t mode, bool excl)
-{
-	return ramfile_mknod(dir, dentry, (mode & ~S_IFMT) | S_IFREG);
-}
-
-static struct dentry *ramfile_mkdir(struct mnt_idmap *idmap,
-				    struct inode *dir, struct dentry *dentry,
-				    umode_t mode)
-{
-	int err = ramfile_mknod(dir, dentry, (mode & ~S_IFMT) | S_IFDIR);
-
-	if (!err)
-		inc_nlink(dir);
-	return ERR_PTR(err);
-}
-
-static int ramfile_tmpfile(struct mnt_idmap *idmap, struct inode *dir,
-			   struct file *file, umode_t mode)
-{
-	struct inode *inode = ramfile_get_inode(dir->i_sb, dir,
-						(mode & ~S_IFMT) | S_IFREG);
-
-	if (!inode)
-		return -ENOSPC;
-	d_tmpfile(file, inode);
-	return finish_open_simple(file, 0);
-}
-
-static const struct inode_operations ramfile_dir_iops = {
-	.create		= ramfile_create,
-	.lookup		= simple_lookup,
-	.link		= simple_link,
-	.unlink		= simple_unlink,
-	.mkdir		= ramfile_mkdir,
-	.rmdir		= simple_rmdir,
-	.rename		= simple_rename,
-	.tmpfile	= ramfile_tmpfile,
-};
 
 static const struct super_operations ramfile_sops = {
 	.statfs		= simple_statfs,
