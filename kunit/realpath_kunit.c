@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite: MISSING, ZEROPAGE, MINOR and POISON through the real kernel
- * path, no mocks. A real userfaultfd (the syscall, via x64_sys_call), a
+ * path, no mocks. A real userfaultfd (from the syscall's entry point), a
  * real mapping of a test-type file in the KUnit mm, a kernel thread using
  * that mm whose copy_from_user() faults, the real UFFDIO_* ioctls resolving
  * it, and the bytes the faulting thread read, checked.
@@ -10,18 +10,24 @@
  * stub (named "stub" in the case name); nothing in mm/ is patched.
  */
 
-#include <asm/syscall.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/fdtable.h>
 #include <linux/kthread.h>
 #include <linux/poll.h>
-#include <linux/unistd.h>
 #include <uapi/linux/userfaultfd.h>
 
 #include "fixture.h"
 
 #define WAIT (5 * HZ)
+
+#ifdef CONFIG_X86_64
+/*
+ * The syscall's own entry point, as arch/x86's syscall_wrapper.h declares
+ * a few: the test creates its userfaultfd exactly as userspace does.
+ */
+long __x64_sys_userfaultfd(const struct pt_regs *regs);
+#endif
 
 /* A userfaultfd of the KUnit mm, and a user page for ioctl arguments. */
 struct uffd_env {
@@ -72,7 +78,7 @@ static struct uffd_env *uffd_env_create(struct kunit *test)
 	env->src = env->scratch + PAGE_SIZE;
 
 #ifdef CONFIG_X86_64
-	fd = x64_sys_call(&regs, __NR_userfaultfd);
+	fd = __x64_sys_userfaultfd(&regs);
 #else
 	kunit_skip(test, "creates its userfaultfd through x86-64's syscall table");
 #endif
