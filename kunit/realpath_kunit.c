@@ -204,6 +204,38 @@ static void expect_woken(struct kunit *test, struct faulter *f)
 			      "the faulting thread was not woken");
 }
 
+/* A uffd and a shared mapping of a fresh test file, registered in @mode. */
+static struct uffd_env *registered_mapping(struct kunit *test, u64 mode,
+					   struct file **filep,
+					   unsigned long *addrp)
+{
+	struct uffd_env *env = uffd_env_create(test);
+
+	uffd_kunit_vma(test, filep, addrp);
+	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, *addrp, mode));
+	return env;
+}
+
+/* A failed fill left nothing behind: no page cached, none accounted. */
+static void expect_nothing_filled(struct kunit *test, struct file *file)
+{
+	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 0L);
+}
+
+/* The file's page at @index is cached and holds the string @str. */
+static void expect_cached(struct kunit *test, struct address_space *mapping,
+			  pgoff_t index, const char *str)
+{
+	struct folio *folio = uffd_shim_filemap_get_folio(mapping, index);
+	char cached[16] = {};
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	uffd_shim_folio_read(folio, 0, cached, sizeof(cached) - 1);
+	uffd_shim_folio_put(folio);
+	KUNIT_EXPECT_STREQ(test, cached, str);
+}
+
 /* --- MISSING ------------------------------------------------------------- */
 
 static void missing_copy_fills_hole_and_wakes_faulter(struct kunit *test)
@@ -212,12 +244,8 @@ static void missing_copy_fills_hole_and_wakes_faulter(struct kunit *test)
 	struct file *file;
 	unsigned long addr;
 	struct faulter *f;
-	struct folio *folio;
-	char cached[16];
 
-	env = uffd_env_create(test);
-	uffd_kunit_vma(test, &file, &addr);
-	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, &file, &addr);
 
 	f = faulter_start(env, addr + PAGE_SIZE);
 	expect_fault(env, addr + PAGE_SIZE, 0);
@@ -227,12 +255,8 @@ static void missing_copy_fills_hole_and_wakes_faulter(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->left, 0UL);
 	KUNIT_EXPECT_STREQ(test, f->buf, "copied by uffd");
 	/* Shared mapping: the page is the file's, accounted once. */
-	folio = uffd_shim_filemap_get_folio(file->f_mapping, 1);
-	KUNIT_ASSERT_NOT_NULL(test, folio);
-	uffd_shim_folio_read(folio, 0, cached, sizeof(cached));
-	KUNIT_EXPECT_STREQ(test, cached, "copied by uffd");
+	expect_cached(test, file->f_mapping, 1, "copied by uffd");
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
-	uffd_shim_folio_put(folio);
 }
 
 static void missing_zeropage_fills_zeroed_page_and_wakes_faulter(struct kunit *test)
@@ -242,9 +266,7 @@ static void missing_zeropage_fills_zeroed_page_and_wakes_faulter(struct kunit *t
 	unsigned long addr;
 	struct faulter *f;
 
-	env = uffd_env_create(test);
-	uffd_kunit_vma(test, &file, &addr);
-	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, &file, &addr);
 	f = faulter_start(env, addr + 2 * PAGE_SIZE);
 	expect_fault(env, addr + 2 * PAGE_SIZE, 0);
 	KUNIT_EXPECT_EQ(test, 0L, uffd_range_ioctl(env, UFFDIO_ZEROPAGE,
@@ -273,8 +295,7 @@ static void missing_copy_on_private_mapping_leaves_file_alone(struct kunit *test
 	expect_woken(test, f);
 
 	KUNIT_EXPECT_STREQ(test, f->buf, "private copy");
-	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 0UL);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 0L);
+	expect_nothing_filled(test, file);
 }
 
 static void copy_twice_is_eexist_and_keeps_first_fill(struct kunit *test)
@@ -282,20 +303,12 @@ static void copy_twice_is_eexist_and_keeps_first_fill(struct kunit *test)
 	struct uffd_env *env;
 	struct file *file;
 	unsigned long addr;
-	struct folio *folio;
-	char cached[16];
 
-	env = uffd_env_create(test);
-	uffd_kunit_vma(test, &file, &addr);
-	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, &file, &addr);
 	KUNIT_EXPECT_EQ(test, 0L, uffd_copy(env, addr, "first"));
 	KUNIT_EXPECT_EQ(test, -EEXIST, uffd_copy(env, addr, "second"));
-	folio = uffd_shim_filemap_get_folio(file->f_mapping, 0);
-	KUNIT_ASSERT_NOT_NULL(test, folio);
-	uffd_shim_folio_read(folio, 0, cached, sizeof(cached));
-	KUNIT_EXPECT_STREQ(test, cached, "first");
+	expect_cached(test, file->f_mapping, 0, "first");
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
-	uffd_shim_folio_put(folio);
 }
 
 static void copy_beyond_eof_is_efault(struct kunit *test)
@@ -304,15 +317,12 @@ static void copy_beyond_eof_is_efault(struct kunit *test)
 	struct file *file;
 	unsigned long addr;
 
-	env = uffd_env_create(test);
-	uffd_kunit_vma(test, &file, &addr);
-	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, &file, &addr);
 	truncate_setsize(file_inode(file), PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_copy(env, addr + 2 * PAGE_SIZE, "x"));
 	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_range_ioctl(env, UFFDIO_ZEROPAGE,
 							addr + 2 * PAGE_SIZE));
-	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 0UL);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 0L);
+	expect_nothing_filled(test, file);
 }
 
 static void copy_refused_by_account_is_enospc_and_unwinds(struct kunit *test)
@@ -321,13 +331,10 @@ static void copy_refused_by_account_is_enospc_and_unwinds(struct kunit *test)
 	struct file *file;
 	unsigned long addr;
 
-	env = uffd_env_create(test);
-	uffd_kunit_vma(test, &file, &addr);
-	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, &file, &addr);
 	uffd_kunit_account_limit = 0;
 	KUNIT_EXPECT_EQ(test, -ENOSPC, uffd_copy(env, addr, "x"));
-	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 0UL);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 0L);
+	expect_nothing_filled(test, file);
 }
 
 /* A second type whose alloc_folio is a stub that always fails. */
@@ -408,9 +415,7 @@ static void continue_on_hole_is_efault(struct kunit *test)
 	struct uffd_env *env;
 	unsigned long addr;
 
-	env = uffd_env_create(test);
-	uffd_kunit_vma(test, NULL, &addr);
-	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MINOR));
+	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MINOR, NULL, &addr);
 	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_range_ioctl(env, UFFDIO_CONTINUE, addr));
 }
 
@@ -441,9 +446,7 @@ static void poison_makes_later_access_fail(struct kunit *test)
 	unsigned long addr;
 	struct faulter *f;
 
-	env = uffd_env_create(test);
-	uffd_kunit_vma(test, NULL, &addr);
-	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, NULL, &addr);
 	KUNIT_EXPECT_EQ(test, 0L, uffd_range_ioctl(env, UFFDIO_POISON, addr + PAGE_SIZE));
 	/* No userfault: the poisoned PTE fails the access right away. */
 	f = faulter_start(env, addr + PAGE_SIZE);
@@ -460,9 +463,7 @@ static void copy_over_poisoned_page_replaces_the_poison(struct kunit *test)
 	unsigned long addr;
 	struct faulter *f;
 
-	env = uffd_env_create(test);
-	uffd_kunit_vma(test, NULL, &addr);
-	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, NULL, &addr);
 	KUNIT_ASSERT_EQ(test, 0L, uffd_range_ioctl(env, UFFDIO_POISON, addr));
 	KUNIT_EXPECT_EQ(test, 0L, uffd_copy(env, addr, "repaired"));
 	f = faulter_start(env, addr);
