@@ -149,6 +149,12 @@ int uffd_kunit_suite_init(struct kunit_suite *suite)
 
 void uffd_kunit_suite_exit(struct kunit_suite *suite)
 {
+	/*
+	 * The last case's files may still wait in delayed fput, and their f_op
+	 * lives in the type: a built-in test has no module reference to hold
+	 * it. Found by KASAN (slab-use-after-free in __fput).
+	 */
+	flush_delayed_fput();
 	uffd_shim_unregister(uffd_kunit_type);
 	kern_unmount(test_mnt);
 }

@@ -1005,9 +1005,10 @@ EXPORT_SYMBOL_GPL(uffd_shim_register);
  * uffd_shim_unregister() - forget a memory type.
  * @type: from uffd_shim_register(), or NULL/ERR_PTR (ignored).
  *
- * Context: no file of the type may remain open (module exit after the
- * filesystem is unregistered guarantees it: every VMA pins its file, every
- * file pins the module that owns the fops).
+ * Context: no file of the type may remain, not even one waiting in
+ * delayed fput: the fops and vm_ops they point to are freed here. Module
+ * exit guarantees it when fops.owner is the module (every VMA pins its
+ * file, every file pins the owner); built-in users must see to it.
  */
 void uffd_shim_unregister(struct uffd_shim_type *type)
 {
