@@ -662,9 +662,10 @@ EXPORT_SYMBOL_GPL(uffd_shim_default_filemap_add);
 void uffd_shim_default_filemap_remove(struct folio *folio,
 				      struct vm_area_struct *vma)
 {
-	if (uffd_shim_filemap_remove_folio(folio))
-		return;
-	folio_unlock(folio);
+	uffd_shim_filemap_remove_folio(folio);
+	/* Unlock even after a refusal: the caller frees the folio next. */
+	if (folio_test_locked(folio))
+		folio_unlock(folio);
 }
 EXPORT_SYMBOL_GPL(uffd_shim_default_filemap_remove);
 
