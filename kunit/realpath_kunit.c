@@ -391,12 +391,10 @@ static void minor_continue_maps_cached_page_and_wakes_faulter(struct kunit *test
 	struct faulter *f;
 	struct folio *folio;
 
-	env = uffd_env_create(test);
-	uffd_kunit_vma(test, &file, &addr);
+	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MINOR, &file, &addr);
 	folio = uffd_kunit_added_folio(test, file->f_mapping, 3);
 	uffd_shim_folio_write(folio, 0, "in the cache", 13);
 	uffd_shim_folio_unlock(folio);
-	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MINOR));
 
 	f = faulter_start(env, addr + 3 * PAGE_SIZE);
 	expect_fault(env, addr + 3 * PAGE_SIZE, UFFD_PAGEFAULT_FLAG_MINOR);
@@ -426,11 +424,9 @@ static void continue_on_truncated_page_is_efault(struct kunit *test)
 	unsigned long addr;
 	struct folio *folio;
 
-	env = uffd_env_create(test);
-	uffd_kunit_vma(test, &file, &addr);
+	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MINOR, &file, &addr);
 	folio = uffd_kunit_added_folio(test, file->f_mapping, 1);
 	uffd_shim_folio_unlock(folio);
-	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MINOR));
 	truncate_setsize(file_inode(file), PAGE_SIZE);
 	truncate_setsize(file_inode(file), TEST_PAGES * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_range_ioctl(env, UFFDIO_CONTINUE,

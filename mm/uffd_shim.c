@@ -318,13 +318,10 @@ static bool folio_range_ok(struct folio *folio, size_t offset, size_t len)
 /**
  * uffd_shim_folio_zero() - fill the whole folio with zeroes.
  * @folio: a folio the caller holds a reference on.
- *
- * Return: 0.
  */
-int uffd_shim_folio_zero(struct folio *folio)
+void uffd_shim_folio_zero(struct folio *folio)
 {
 	folio_zero_range(folio, 0, folio_size(folio));
-	return 0;
 }
 EXPORT_SYMBOL_GPL(uffd_shim_folio_zero);
 
@@ -406,6 +403,19 @@ EXPORT_SYMBOL_GPL(uffd_shim_folio_copy_from_user);
 
 /* --- Page cache ----------------------------------------------------------- */
 
+/* An order-0 folio by @mapping's gfp mask, charged to @mm's memcg (NULL: current's). */
+static struct folio *alloc_charged(struct address_space *mapping,
+				   struct mm_struct *mm, gfp_t charge_gfp)
+{
+	struct folio *folio = filemap_alloc_folio(mapping_gfp_mask(mapping), 0, NULL);
+
+	if (folio && mem_cgroup_charge(folio, mm, charge_gfp)) {
+		folio_put(folio);
+		folio = NULL;
+	}
+	return folio;
+}
+
 /**
  * uffd_shim_folio_alloc() - allocate a page-cache folio for a mapping.
  * @mapping: the mapping the folio is meant for; its gfp mask is used.
@@ -417,14 +427,7 @@ EXPORT_SYMBOL_GPL(uffd_shim_folio_copy_from_user);
  */
 struct folio *uffd_shim_folio_alloc(struct address_space *mapping)
 {
-	gfp_t gfp = mapping_gfp_mask(mapping);
-	struct folio *folio = filemap_alloc_folio(gfp, 0, NULL);
-
-	if (folio && mem_cgroup_charge(folio, NULL, gfp)) {
-		folio_put(folio);
-		folio = NULL;
-	}
-	return folio;
+	return alloc_charged(mapping, NULL, mapping_gfp_mask(mapping));
 }
 EXPORT_SYMBOL_GPL(uffd_shim_folio_alloc);
 
@@ -441,15 +444,7 @@ EXPORT_SYMBOL_GPL(uffd_shim_folio_alloc);
 struct folio *uffd_shim_folio_alloc_vma(struct vm_area_struct *vma,
 					unsigned long addr)
 {
-	struct address_space *mapping = vma->vm_file->f_mapping;
-	gfp_t gfp = mapping_gfp_mask(mapping);
-	struct folio *folio = filemap_alloc_folio(gfp, 0, NULL);
-
-	if (folio && mem_cgroup_charge(folio, vma->vm_mm, GFP_KERNEL)) {
-		folio_put(folio);
-		folio = NULL;
-	}
-	return folio;
+	return alloc_charged(vma->vm_file->f_mapping, vma->vm_mm, GFP_KERNEL);
 }
 EXPORT_SYMBOL_GPL(uffd_shim_folio_alloc_vma);
 

@@ -105,3 +105,8 @@ in_root() {
 			HOME=/root LANG=C.UTF-8 TERM=dumb /bin/bash -euc "cd \"\$0\"; exec \"\$@\"" "$dir" "$@"
 	' in_root "$ROOT" "$CACHE" "$TOP" "$kvm" "$dir" "$@"
 }
+
+# kunit_py SUBCOMMAND ARGS...: the kernel's kunit.py, inside the toolchain root.
+kunit_py() {
+	in_root "$KSRC" python3 tools/testing/kunit/kunit.py "$@"
+}

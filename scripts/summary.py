@@ -22,9 +22,9 @@ def walk_json(node, prefix, out):
 
 
 def read_ktap(path, out):
-    # Leaf results only: a line is a leaf unless subtests preceded it at
-    # deeper indentation.
-    pending = {}
+    # Every leaf result counts. A parent's own line counts only when it
+    # fails and none of its subtests said so (a crash mid-suite).
+    stack = []  # per open nesting level: did any subtest fail?
     for line in open(path, errors='replace'):
         m = KTAP.match(line)
         if not m:
@@ -33,15 +33,17 @@ def read_ktap(path, out):
         status = 'FAIL' if m.group(1) == 'not ok' else 'PASS'
         if m.group(3) and m.group(3).upper() == 'SKIP':
             status = 'SKIPPED'
-        had_children = any(d > depth for d in pending)
-        for d in [d for d in pending if d > depth]:
-            out.extend(pending.pop(d))
-        if not had_children:
-            pending.setdefault(depth, []).append((m.group(2), status))
-        elif status == 'FAIL' and not any(s == 'FAIL' for _, s in out):
+        children = None
+        while len(stack) > depth + 1:
+            children = stack.pop()
+        while len(stack) < depth + 1:
+            stack.append(False)
+        if children is None:
+            out.append((m.group(2), status))
+        elif status == 'FAIL' and not children:
             out.append((m.group(2), 'FAIL'))
-    for results in pending.values():
-        out.extend(results)
+        if status == 'FAIL' or children:
+            stack[depth] = True
 
 
 def main(paths):

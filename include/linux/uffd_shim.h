@@ -179,7 +179,7 @@ size_t uffd_shim_folio_size(struct folio *folio);
 unsigned long uffd_shim_folio_nr_pages(struct folio *folio);
 struct address_space *uffd_shim_folio_mapping(struct folio *folio);
 int uffd_shim_folio_refcount(struct folio *folio);
-int uffd_shim_folio_zero(struct folio *folio);
+void uffd_shim_folio_zero(struct folio *folio);
 int uffd_shim_folio_write(struct folio *folio, size_t offset,
 			  const void *src, size_t len);
 int uffd_shim_folio_read(struct folio *folio, size_t offset, void *dst,

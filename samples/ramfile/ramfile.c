@@ -55,14 +55,12 @@ MODULE_PARM_DESC(pages, "Pages currently held by ramfile files (read-only)");
 static int ramfile_account(struct inode *inode, long nr_pages)
 {
 	long limit = READ_ONCE(max_pages);
+	long now = atomic_long_add_return(nr_pages, &ramfile_pages);
 
-	if (nr_pages > 0 && limit &&
-	    atomic_long_add_return(nr_pages, &ramfile_pages) > limit) {
+	if (nr_pages > 0 && limit && now > limit) {
 		atomic_long_sub(nr_pages, &ramfile_pages);
 		return -ENOSPC;
 	}
-	if (nr_pages < 0 || !limit)
-		atomic_long_add(nr_pages, &ramfile_pages);
 	return 0;
 }
 
