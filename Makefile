@@ -15,7 +15,8 @@ else
 
 KERNEL ?= 7.2
 SANITIZE ?= 0
-export KERNEL SANITIZE
+RUST ?= 1
+export KERNEL SANITIZE RUST
 
 .PHONY: all setup overlay test demo check clean help
 all: help
@@ -27,6 +28,7 @@ help:
 	@echo "make check    style checks only (checkpatch, kernel-doc)"
 	@echo "KERNEL=7.2|7.3 selects the kernel series (default 7.2)"
 	@echo "SANITIZE=1 adds KASAN, PROVE_LOCKING and DEBUG_VM (own build dir)"
+	@echo "RUST=0 tests the C-only kernel, CONFIG_RUST=n (own build dir)"
 
 setup:
 	scripts/setup

@@ -49,6 +49,7 @@ static void register_rejects_bad_tables(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR(uffd_shim_register(&ops)), -EINVAL);
 
 	ops = uffd_kunit_ops;
+	ops.api_version = 1;	/* NULL fops came with API 2 */
 	ops.fops = NULL;
 	KUNIT_EXPECT_EQ(test, PTR_ERR(uffd_shim_register(&ops)), -EINVAL);
 	ops.fops = &mmap_fops;
@@ -95,6 +96,99 @@ static void dir_iops_only_for_types_with_new_inode(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, iops->create);
 	KUNIT_EXPECT_NOT_NULL(test, iops->mkdir);
 	KUNIT_EXPECT_TRUE(test, iops->lookup == simple_lookup);
+	uffd_shim_unregister(type);
+}
+
+/*
+ * A driver built against API 1 has a shorter table: the shim must not read
+ * past it. The table sits at the end of an allocation of exactly its size,
+ * so KASAN (make test SANITIZE=1) reports any read of a later field.
+ */
+static void register_reads_no_field_beyond_a_v1_table(struct kunit *test)
+{
+	size_t v1_size = offsetofend(struct uffd_shim_ops, new_inode);
+	struct uffd_shim_ops *ops = kunit_kmalloc(test, v1_size, GFP_KERNEL);
+	struct uffd_shim_type *type;
+
+	KUNIT_ASSERT_NOT_NULL(test, ops);
+	memcpy(ops, &uffd_kunit_ops, v1_size);
+	ops->api_version = 1;
+	type = uffd_shim_register(ops);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, type);
+	uffd_shim_unregister(type);
+}
+
+static struct file_system_type kunit_ram_fs = {
+	.owner = THIS_MODULE,
+	.name = "uffd_shim_kunit_ram",
+};
+
+static struct file_system_type kunit_ram_fs_probe = {
+	.owner = THIS_MODULE,
+	.name = "uffd_shim_kunit_ram",
+};
+
+static struct uffd_shim_type *register_ram_type(struct kunit *test)
+{
+	struct uffd_shim_ops ops = uffd_kunit_ops;
+	struct uffd_shim_type *type;
+
+	ops.fops = NULL;
+	type = uffd_shim_register(&ops);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, type);
+	return type;
+}
+
+static void register_fs_refuses_types_with_own_vfs_hooks(struct kunit *test)
+{
+	struct uffd_shim_ops ops = uffd_kunit_ops;
+	struct uffd_shim_type *type;
+
+	/* uffd_kunit_type brings its own fops. */
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			uffd_shim_register_fs(uffd_kunit_type, &kunit_ram_fs));
+
+	ops.fops = NULL;
+	ops.new_inode = no_inode;
+	type = uffd_shim_register(&ops);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, type);
+	KUNIT_EXPECT_EQ(test, -EINVAL, uffd_shim_register_fs(type, &kunit_ram_fs));
+	uffd_shim_unregister(type);
+}
+
+static void register_fs_twice_is_ebusy(struct kunit *test)
+{
+	struct uffd_shim_type *type = register_ram_type(test);
+
+	KUNIT_ASSERT_EQ(test, 0, uffd_shim_register_fs(type, &kunit_ram_fs));
+	KUNIT_EXPECT_EQ(test, -EBUSY, uffd_shim_register_fs(type, &kunit_ram_fs));
+	uffd_shim_unregister(type);
+}
+
+/* The name is taken while the type is registered and free after. */
+static void register_fs_registers_until_unregister(struct kunit *test)
+{
+	struct uffd_shim_type *type = register_ram_type(test);
+
+	KUNIT_ASSERT_EQ(test, 0, uffd_shim_register_fs(type, &kunit_ram_fs));
+	KUNIT_EXPECT_NOT_NULL(test, uffd_shim_type_dir_iops(type));
+	KUNIT_EXPECT_EQ(test, -EBUSY, register_filesystem(&kunit_ram_fs_probe));
+	uffd_shim_unregister(type);
+	KUNIT_EXPECT_EQ(test, 0, register_filesystem(&kunit_ram_fs_probe));
+	unregister_filesystem(&kunit_ram_fs_probe);
+}
+
+static void ram_type_files_take_the_fs_owner_and_ram_fops(struct kunit *test)
+{
+	struct uffd_shim_type *type = register_ram_type(test);
+	const struct file_operations *fops = uffd_shim_type_fops(type);
+
+	KUNIT_ASSERT_EQ(test, 0, uffd_shim_register_fs(type, &kunit_ram_fs));
+	KUNIT_EXPECT_PTR_EQ(test, fops->owner, THIS_MODULE);
+	KUNIT_EXPECT_NOT_NULL(test, fops->read_iter);
+	KUNIT_EXPECT_NOT_NULL(test, fops->write_iter);
+	KUNIT_EXPECT_NOT_NULL(test, fops->fallocate);
+	KUNIT_EXPECT_NOT_NULL(test, fops->mmap_prepare);
 	uffd_shim_unregister(type);
 }
 
@@ -212,6 +306,28 @@ static void folio_write_read_reject_out_of_range(struct kunit *test)
 			uffd_shim_folio_read(folio, PAGE_SIZE + 1, buf, 0));
 	KUNIT_EXPECT_EQ(test, -EINVAL,
 			uffd_shim_folio_read(folio, 8, buf, SIZE_MAX));
+	uffd_shim_folio_put(folio);
+}
+
+static void folio_write_read_of_nothing_at_the_end_is_ok(struct kunit *test)
+{
+	struct folio *folio = uffd_shim_folio_alloc(uffd_kunit_mapping(test, 1));
+	char buf[1];
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_EXPECT_EQ(test, 0, uffd_shim_folio_write(folio, PAGE_SIZE, buf, 0));
+	KUNIT_EXPECT_EQ(test, 0, uffd_shim_folio_read(folio, PAGE_SIZE, buf, 0));
+	uffd_shim_folio_put(folio);
+}
+
+static void folio_alloc_without_mapping_gives_a_private_folio(struct kunit *test)
+{
+	struct folio *folio = uffd_shim_folio_alloc(NULL);
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_EXPECT_EQ(test, 1, uffd_shim_folio_refcount(folio));
+	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_test_locked(folio));
+	KUNIT_EXPECT_NULL(test, uffd_shim_folio_mapping(folio));
 	uffd_shim_folio_put(folio);
 }
 
@@ -588,6 +704,11 @@ static struct kunit_case uffd_shim_api_cases[] = {
 	KUNIT_CASE(register_rejects_bad_tables),
 	KUNIT_CASE(register_copies_template_and_adds_mmap),
 	KUNIT_CASE(dir_iops_only_for_types_with_new_inode),
+	KUNIT_CASE(register_reads_no_field_beyond_a_v1_table),
+	KUNIT_CASE(register_fs_refuses_types_with_own_vfs_hooks),
+	KUNIT_CASE(register_fs_twice_is_ebusy),
+	KUNIT_CASE(register_fs_registers_until_unregister),
+	KUNIT_CASE(ram_type_files_take_the_fs_owner_and_ram_fops),
 	KUNIT_CASE(file_and_vma_type_lookup),
 	KUNIT_CASE(can_userfault_allows_declared_modes_only),
 	KUNIT_CASE(folio_alloc_returns_unlocked_private_folio),
@@ -596,6 +717,8 @@ static struct kunit_case uffd_shim_api_cases[] = {
 	KUNIT_CASE(folio_uptodate_and_dirty_flags),
 	KUNIT_CASE(folio_write_read_roundtrip_and_zero),
 	KUNIT_CASE(folio_write_read_reject_out_of_range),
+	KUNIT_CASE(folio_write_read_of_nothing_at_the_end_is_ok),
+	KUNIT_CASE(folio_alloc_without_mapping_gives_a_private_folio),
 	KUNIT_CASE(folio_copy_from_user_copies_and_faults),
 	KUNIT_CASE(folio_alloc_vma_charges_for_the_vma),
 	KUNIT_CASE(filemap_add_inserts_locked_at_index),

@@ -25,14 +25,7 @@
 #include <linux/uaccess.h>
 #include <linux/uffd_shim.h>
 #include <linux/userfaultfd_k.h>
-
-struct uffd_shim_type {
-	struct uffd_shim_ops ops;
-	struct file_operations fops;
-	struct vm_operations_struct vm_ops;
-	struct vm_uffd_ops uffd_ops;
-	struct inode_operations dir_iops;
-};
+#include "uffd_shim_internal.h"
 
 /* --- Probe --------------------------------------------------------------- */
 
@@ -101,8 +94,8 @@ const struct uffd_shim_type *uffd_shim_vma_type(const struct vm_area_struct *vma
 }
 EXPORT_SYMBOL_GPL(uffd_shim_vma_type);
 
-static int type_account(const struct uffd_shim_type *type,
-			struct inode *inode, long nr)
+int uffd_shim_type_account(const struct uffd_shim_type *type,
+			   struct inode *inode, long nr)
 {
 	if (!type || !type->ops.account)
 		return 0;
@@ -341,6 +334,8 @@ int uffd_shim_folio_write(struct folio *folio, size_t offset,
 {
 	if (!folio_range_ok(folio, offset, len))
 		return -EINVAL;
+	if (!len)	/* the copy helpers map a page even for nothing */
+		return 0;
 	memcpy_to_folio(folio, offset, src, len);
 	return 0;
 }
@@ -360,6 +355,8 @@ int uffd_shim_folio_read(struct folio *folio, size_t offset, void *dst,
 {
 	if (!folio_range_ok(folio, offset, len))
 		return -EINVAL;
+	if (!len)	/* the copy helpers map a page even for nothing */
+		return 0;
 	memcpy_from_folio(dst, folio, offset, len);
 	return 0;
 }
@@ -403,11 +400,11 @@ EXPORT_SYMBOL_GPL(uffd_shim_folio_copy_from_user);
 
 /* --- Page cache ----------------------------------------------------------- */
 
-/* An order-0 folio by @mapping's gfp mask, charged to @mm's memcg (NULL: current's). */
-static struct folio *alloc_charged(struct address_space *mapping,
-				   struct mm_struct *mm, gfp_t charge_gfp)
+/* An order-0 folio, charged to @mm's memcg (NULL: current's). */
+static struct folio *alloc_charged(gfp_t gfp, struct mm_struct *mm,
+				   gfp_t charge_gfp)
 {
-	struct folio *folio = filemap_alloc_folio(mapping_gfp_mask(mapping), 0, NULL);
+	struct folio *folio = filemap_alloc_folio(gfp, 0, NULL);
 
 	if (folio && mem_cgroup_charge(folio, mm, charge_gfp)) {
 		folio_put(folio);
@@ -419,6 +416,7 @@ static struct folio *alloc_charged(struct address_space *mapping,
 /**
  * uffd_shim_folio_alloc() - allocate a page-cache folio for a mapping.
  * @mapping: the mapping the folio is meant for; its gfp mask is used.
+ *	NULL for a folio meant for no mapping (GFP_KERNEL), e.g. in tests.
  *
  * The folio is charged to the current task's memory cgroup.
  *
@@ -427,7 +425,9 @@ static struct folio *alloc_charged(struct address_space *mapping,
  */
 struct folio *uffd_shim_folio_alloc(struct address_space *mapping)
 {
-	return alloc_charged(mapping, NULL, mapping_gfp_mask(mapping));
+	gfp_t gfp = mapping ? mapping_gfp_mask(mapping) : GFP_KERNEL;
+
+	return alloc_charged(gfp, NULL, gfp);
 }
 EXPORT_SYMBOL_GPL(uffd_shim_folio_alloc);
 
@@ -444,7 +444,8 @@ EXPORT_SYMBOL_GPL(uffd_shim_folio_alloc);
 struct folio *uffd_shim_folio_alloc_vma(struct vm_area_struct *vma,
 					unsigned long addr)
 {
-	return alloc_charged(vma->vm_file->f_mapping, vma->vm_mm, GFP_KERNEL);
+	return alloc_charged(mapping_gfp_mask(vma->vm_file->f_mapping),
+			     vma->vm_mm, GFP_KERNEL);
 }
 EXPORT_SYMBOL_GPL(uffd_shim_folio_alloc_vma);
 
@@ -614,12 +615,12 @@ static int type_filemap_add(const struct uffd_shim_type *type,
 	/* The kernel rechecks under the PTE lock; this saves the work. */
 	if (index_beyond_eof(mapping->host, index))
 		return -EFAULT;
-	err = type_account(type, mapping->host, folio_nr_pages(folio));
+	err = uffd_shim_type_account(type, mapping->host, folio_nr_pages(folio));
 	if (err)
 		return err;
 	err = uffd_shim_filemap_add_folio(mapping, folio, index);
 	if (err)
-		type_account(type, mapping->host, -folio_nr_pages(folio));
+		uffd_shim_type_account(type, mapping->host, -folio_nr_pages(folio));
 	return err;
 }
 
@@ -928,6 +929,14 @@ static int uffd_shim_mmap_prepare(struct vm_area_desc *desc)
 	return 0;
 }
 
+/* Size of @ops as its API version knows it: later fields are never read. */
+static size_t ops_size(const struct uffd_shim_ops *ops)
+{
+	if (ops->api_version < 2)
+		return offsetofend(struct uffd_shim_ops, new_inode);
+	return sizeof(*ops);
+}
+
 static int check_ops(const struct uffd_shim_ops *ops)
 {
 	if (!ops)
@@ -937,9 +946,14 @@ static int check_ops(const struct uffd_shim_ops *ops)
 		       ops->name ?: "?", ops->api_version, UFFD_SHIM_API_VERSION);
 		return -EINVAL;
 	}
-	if (!ops->name || !ops->fops || ops->fops->mmap || ops->fops->mmap_prepare) {
-		pr_err("%s: needs a name and fops without mmap hooks\n",
-		       ops->name ?: "?");
+	if (!ops->name) {
+		pr_err("?: a memory type needs a name\n");
+		return -EINVAL;
+	}
+	if (ops->fops ? ops->fops->mmap || ops->fops->mmap_prepare :
+			ops->api_version < 2) {
+		pr_err("%s: needs fops without mmap hooks (API 1) or none (API 2)\n",
+		       ops->name);
 		return -EINVAL;
 	}
 	if (ops->modes & ~UFFD_SHIM_MODE_ALL) {
@@ -957,7 +971,8 @@ static int check_ops(const struct uffd_shim_ops *ops)
 
 /**
  * uffd_shim_register() - register a memory type.
- * @ops: the type's description; copied, so it may be on the stack.
+ * @ops: the type's description; copied, so it may be on the stack. Only
+ *	the fields of @ops->api_version are read.
  *
  * Context: process context, may sleep.
  * Return: the type, to pass to uffd_shim_type_fops() and finally
@@ -975,8 +990,8 @@ struct uffd_shim_type *uffd_shim_register(const struct uffd_shim_ops *ops)
 	if (!type)
 		return ERR_PTR(-ENOMEM);
 
-	type->ops = *ops;
-	type->fops = *ops->fops;
+	memcpy(&type->ops, ops, ops_size(ops));
+	type->fops = ops->fops ? *ops->fops : uffd_shim_ram_fops;
 	type->fops.mmap_prepare = uffd_shim_mmap_prepare;
 
 	type->vm_ops.fault = ops->fault ?: uffd_shim_fault;
@@ -993,6 +1008,8 @@ struct uffd_shim_type *uffd_shim_register(const struct uffd_shim_ops *ops)
 	type->uffd_ops.filemap_remove =
 		ops->filemap_remove ?: uffd_shim_default_filemap_remove;
 	init_dir_iops(&type->dir_iops);
+	uffd_shim_ram_init_aops(type);
+	INIT_LIST_HEAD(&type->fs_node);
 	return type;
 }
 EXPORT_SYMBOL_GPL(uffd_shim_register);
@@ -1001,15 +1018,19 @@ EXPORT_SYMBOL_GPL(uffd_shim_register);
  * uffd_shim_unregister() - forget a memory type.
  * @type: from uffd_shim_register(), or NULL/ERR_PTR (ignored).
  *
+ * Unregisters the type's file system, if uffd_shim_register_fs() made one.
+ *
  * Context: no file of the type may remain, not even one waiting in
  * delayed fput: the fops and vm_ops they point to are freed here. Module
  * exit guarantees it when fops.owner is the module (every VMA pins its
- * file, every file pins the owner); built-in users must see to it.
+ * file, every file and every mount pins the owner); built-in users must
+ * see to it.
  */
 void uffd_shim_unregister(struct uffd_shim_type *type)
 {
 	if (IS_ERR_OR_NULL(type))
 		return;
+	uffd_shim_ram_unregister(type);
 	kfree(type);
 }
 EXPORT_SYMBOL_GPL(uffd_shim_unregister);

@@ -27,18 +27,25 @@ KSRC=$CACHE/src/linux-$KERNEL
 BUILD=$CACHE/build/linux-$KERNEL
 OUT=${UFFD_SHIM_OUT:-$TOP/out}
 
-# The kernel every suite boots: kunit/.kunitconfig, plus the checkers of
-# kunit/sanitize.config with SANITIZE=1, each in a build directory of its own.
+# The kernel every suite boots: kunit/.kunitconfig (CONFIG_RUST=y), plus the
+# checkers of kunit/sanitize.config with SANITIZE=1, or without Rust (the C
+# fallback: shim, C sample, C tests) with RUST=0; each variant in a build
+# directory of its own.
 SANITIZE=${SANITIZE:-0}
+RUST=${RUST:-1}
+KUNITCONFIGS=(--kunitconfig="$TOP/kunit")
+variant=$KERNEL
 if [ "$SANITIZE" = 1 ]; then
-	KBUILD=$BUILD/kunit-sanitize
-	KUNITCONFIGS=(--kunitconfig="$TOP/kunit" --kunitconfig="$TOP/kunit/sanitize.config")
-	RESULTS=$OUT/$KERNEL-sanitize
-else
-	KBUILD=$BUILD/kunit
-	KUNITCONFIGS=(--kunitconfig="$TOP/kunit")
-	RESULTS=$OUT/$KERNEL
+	KUNITCONFIGS+=(--kunitconfig="$TOP/kunit/sanitize.config")
+	variant+=-sanitize
 fi
+if [ "$RUST" = 0 ]; then
+	KUNITCONFIGS+=(--kconfig_add CONFIG_RUST=n
+		       --kconfig_add CONFIG_SAMPLE_UFFD_RAMFILE_RUST=n)
+	variant+=-norust
+fi
+KBUILD=$BUILD/kunit${variant#"$KERNEL"}
+RESULTS=$OUT/$variant
 
 # The toolchain root's packages. Changing this list makes setup install the
 # difference into an existing root.

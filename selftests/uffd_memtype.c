@@ -189,6 +189,22 @@ TEST_F(memtype, fstat_counts_blocks_of_resident_pages)
 	EXPECT_EQ(2 * page_size / 512, st.st_blocks);
 }
 
+TEST_F(memtype, reading_a_hole_returns_zeroes_and_allocates_nothing)
+{
+	char *buf = malloc(page_size);
+	struct stat st;
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0xaa, page_size);
+	ASSERT_EQ(page_size, pread(self->fd, buf, page_size, 2 * page_size));
+	EXPECT_TRUE(all_zero(buf, page_size));
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	EXPECT_EQ(0, st.st_blocks);
+	if (self->pages_before >= 0)
+		EXPECT_EQ(self->pages_before, memtype_pages());
+	free(buf);
+}
+
 TEST_F(memtype, directories_files_rename_and_tmpfile)
 {
 	char dir[256], a[300], b[300];

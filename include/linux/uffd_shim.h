@@ -21,6 +21,7 @@
 #include <linux/mm_types.h>
 
 struct file_operations;
+struct file_system_type;
 struct inode_operations;
 struct super_block;
 struct address_space;
@@ -31,11 +32,13 @@ struct vm_fault;
  * enum uffd_shim_api - version of this API.
  * @UFFD_SHIM_API_VERSION: set struct uffd_shim_ops.api_version to this. It
  *	grows when fields are appended to struct uffd_shim_ops; a table built
- *	against an older version keeps working, one from a newer version is
- *	refused.
+ *	against an older version keeps working (fields it does not have are
+ *	never read), one from a newer version is refused.
+ *	1: the first release. 2: @free_folio; @fops may be NULL for a type
+ *	served by uffd_shim_register_fs().
  */
 enum uffd_shim_api {
-	UFFD_SHIM_API_VERSION = 1,
+	UFFD_SHIM_API_VERSION = 2,
 };
 
 /**
@@ -84,12 +87,14 @@ enum uffd_shim_feature {
  * @name: short name, for messages.
  * @fops: template for the type's regular files. The shim copies it and adds
  *	its own mmap hook, so ->mmap and ->mmap_prepare must be NULL; files must
- *	use uffd_shim_type_fops() as their f_op.
+ *	use uffd_shim_type_fops() as their f_op. NULL (API 2) for a type on
+ *	the shim's RAM file system: the shim's RAM-file operations are used.
  * @account: optional. Called with @nr_pages > 0 before pages enter the page
- *	cache through the shim (fault fill, UFFDIO_COPY/ZEROPAGE); may refuse
- *	with a negative errno, typically -ENOSPC. Called with -@nr_pages only
- *	if that insertion then fails. Pages leave the page cache, by whatever
- *	path, through the mapping's ->free_folio: unaccount there.
+ *	cache through the shim (fault fill, UFFDIO_COPY/ZEROPAGE, and writes
+ *	and fallocate on the shim's RAM file system); may refuse with a
+ *	negative errno, typically -ENOSPC. Called with -@nr_pages only if that
+ *	insertion then fails. Pages leave the page cache, by whatever path,
+ *	through the mapping's ->free_folio: unaccount there.
  * @can_userfault: optional veto, called after the @modes check with the
  *	requested modes (enum uffd_shim_mode mask).
  * @fault: optional ->fault replacing uffd_shim_fault().
@@ -102,6 +107,11 @@ enum uffd_shim_feature {
  *	(S_IFREG or S_IFDIR) in @sb, or return NULL/ERR_PTR. With it the shim
  *	supplies the type's directory operations, uffd_shim_type_dir_iops(),
  *	whose signatures follow the running kernel so the driver's do not.
+ *	Not with uffd_shim_register_fs(), which makes the inodes itself.
+ * @free_folio: optional (API 2), for a type on the shim's RAM file system:
+ *	the ->free_folio of its files' address_space_operations, called as a
+ *	page leaves the page cache (truncate, hole punch, eviction, a failed
+ *	userfaultfd fill). The place to unaccount what @account accounted.
  *
  * The four folio callbacks have the contracts of struct vm_uffd_ops (Linux
  * 7.2): get_folio_noalloc returns the folio locked with a reference, or
@@ -127,6 +137,8 @@ struct uffd_shim_ops {
 	void (*filemap_remove)(struct folio *folio, struct vm_area_struct *vma);
 	struct inode *(*new_inode)(struct super_block *sb, const struct inode *dir,
 				   umode_t mode);
+	/* API 2 */
+	void (*free_folio)(struct folio *folio);
 };
 
 /* A registered memory type; opaque to drivers. */
@@ -143,6 +155,10 @@ const struct file_operations *uffd_shim_type_fops(const struct uffd_shim_type *t
 const struct inode_operations *uffd_shim_type_dir_iops(const struct uffd_shim_type *type);
 const struct uffd_shim_type *uffd_shim_file_type(const struct file *file);
 const struct uffd_shim_type *uffd_shim_vma_type(const struct vm_area_struct *vma);
+
+/* RAM file system (API 2) */
+int uffd_shim_register_fs(struct uffd_shim_type *type,
+			  struct file_system_type *fs_type);
 
 /* Fault path */
 vm_fault_t uffd_shim_fault(struct vm_fault *vmf);
