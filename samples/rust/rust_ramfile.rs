@@ -18,6 +18,7 @@
 //! mount -t rust_ramfile none /mnt
 //! ```
 
+use core::borrow::Borrow;
 use kernel::{
     debugfs::{
         Dir,
@@ -67,10 +68,14 @@ static PAGES: Atomic<i64> = Atomic::new(0);
 
 /// The page limit, 0 for none.
 ///
-/// Rust module parameters are read-only in 7.2 (not in sysfs): the value is fixed at load time,
-/// so reading it on every call is reading the same value.
+/// Rust module parameters are read-only (not in sysfs): the value is fixed at load time, so
+/// reading it on every call is reading the same value.
 fn max_pages() -> i64 {
-    i64::try_from(*module_parameters::max_pages.value()).unwrap_or(i64::MAX)
+    let value = module_parameters::max_pages.value();
+    // `value()` returns `&u64` in 7.2 and `u64` from 7.3 on; `Borrow` takes either, so the
+    // driver needs no version conditional.
+    let max: u64 = *Borrow::<u64>::borrow(&value);
+    i64::try_from(max).unwrap_or(i64::MAX)
 }
 
 /// The memory type.
