@@ -14,16 +14,54 @@ static void api_version_matches_header(struct kunit *test)
 			(unsigned int)UFFD_SHIM_API_VERSION);
 }
 
-static void features_report_native_backend_and_modes(struct kunit *test)
+/* The hook a type's files get: ->mmap_prepare natively, ->mmap on the fallback. */
+#ifdef CONFIG_UFFD_SHIM_NATIVE
+#define shim_mmap_hook(fops) ((fops)->mmap_prepare)
+#else
+#define shim_mmap_hook(fops) ((fops)->mmap)
+#endif
+
+static void features_report_the_backend_of_this_kernel(struct kunit *test)
+{
+	unsigned int f = uffd_shim_features();
+	bool native = IS_ENABLED(CONFIG_UFFD_SHIM_NATIVE);
+
+	KUNIT_EXPECT_EQ(test, !!(f & UFFD_SHIM_FEAT_VM_UFFD_OPS), native);
+	KUNIT_EXPECT_EQ(test, !!(f & UFFD_SHIM_FEAT_SHMEM_FALLBACK), !native);
+}
+
+static void features_report_modes(struct kunit *test)
 {
 	unsigned int f = uffd_shim_features();
 
-	KUNIT_EXPECT_TRUE(test, f & UFFD_SHIM_FEAT_VM_UFFD_OPS);
 	KUNIT_EXPECT_TRUE(test, f & UFFD_SHIM_FEAT_MISSING);
 	KUNIT_EXPECT_TRUE(test, f & UFFD_SHIM_FEAT_MINOR);
 	KUNIT_EXPECT_TRUE(test, f & UFFD_SHIM_FEAT_POISON);
 	KUNIT_EXPECT_EQ(test, !!(f & UFFD_SHIM_FEAT_WP),
 			IS_ENABLED(CONFIG_PTE_MARKER_UFFD_WP));
+}
+
+static void native_only_type_registers_only_with_the_native_backend(struct kunit *test)
+{
+	struct uffd_shim_ops ops = uffd_kunit_ops;
+	struct uffd_shim_type *type;
+
+	ops.flags = UFFD_SHIM_FLAG_NATIVE_ONLY;
+	type = uffd_shim_register(&ops);
+	if (IS_ENABLED(CONFIG_UFFD_SHIM_NATIVE)) {
+		KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(type));
+		uffd_shim_unregister(type);
+	} else {
+		KUNIT_EXPECT_EQ(test, PTR_ERR(type), -EOPNOTSUPP);
+	}
+}
+
+static void register_rejects_unknown_flags(struct kunit *test)
+{
+	struct uffd_shim_ops ops = uffd_kunit_ops;
+
+	ops.flags = UFFD_SHIM_FLAG_NATIVE_ONLY << 1;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(uffd_shim_register(&ops)), -EINVAL);
 }
 
 static void register_rejects_null_ops(struct kunit *test)
@@ -34,7 +72,11 @@ static void register_rejects_null_ops(struct kunit *test)
 static void register_rejects_bad_tables(struct kunit *test)
 {
 	static const struct file_operations mmap_fops = {
+#ifdef CONFIG_UFFD_SHIM_NATIVE
 		.mmap_prepare = generic_file_mmap_prepare,
+#else
+		.mmap = generic_file_mmap,
+#endif
 	};
 	struct uffd_shim_ops ops;
 
@@ -69,7 +111,7 @@ static void register_copies_template_and_adds_mmap(struct kunit *test)
 	fops = uffd_shim_type_fops(type);
 	KUNIT_EXPECT_PTR_NE(test, fops, &uffd_kunit_fops);
 	KUNIT_EXPECT_PTR_EQ(test, fops->owner, THIS_MODULE);
-	KUNIT_EXPECT_NOT_NULL(test, fops->mmap_prepare);
+	KUNIT_EXPECT_NOT_NULL(test, shim_mmap_hook(fops));
 	uffd_shim_unregister(type);
 	uffd_shim_unregister(NULL);
 	uffd_shim_unregister(ERR_PTR(-EINVAL));
@@ -188,7 +230,7 @@ static void ram_type_files_take_the_fs_owner_and_ram_fops(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, fops->read_iter);
 	KUNIT_EXPECT_NOT_NULL(test, fops->write_iter);
 	KUNIT_EXPECT_NOT_NULL(test, fops->fallocate);
-	KUNIT_EXPECT_NOT_NULL(test, fops->mmap_prepare);
+	KUNIT_EXPECT_NOT_NULL(test, shim_mmap_hook(fops));
 	uffd_shim_unregister(type);
 }
 
@@ -202,9 +244,12 @@ static void file_and_vma_type_lookup(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_vma_type(vma), uffd_kunit_type);
 	KUNIT_EXPECT_NULL(test, uffd_shim_file_type(NULL));
 	KUNIT_EXPECT_EQ(test, uffd_shim_vma_pgoff(vma, addr + 2 * PAGE_SIZE), 2UL);
+#ifdef CONFIG_UFFD_SHIM_NATIVE
 	KUNIT_EXPECT_NOT_NULL(test, vma->vm_ops->uffd_ops);
+#endif
 }
 
+#ifdef CONFIG_UFFD_SHIM_NATIVE
 static void can_userfault_allows_declared_modes_only(struct kunit *test)
 {
 	unsigned long addr;
@@ -216,6 +261,12 @@ static void can_userfault_allows_declared_modes_only(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, uops->can_userfault(vma, VM_UFFD_WP));
 	KUNIT_EXPECT_FALSE(test, uops->can_userfault(vma, VM_UFFD_MISSING | VM_UFFD_WP));
 }
+#else
+static void can_userfault_allows_declared_modes_only(struct kunit *test)
+{
+	kunit_skip(test, "no vm_uffd_ops: the kernel does not ask the type");
+}
+#endif
 
 /* --- folio operations --- */
 
@@ -368,7 +419,9 @@ static void folio_alloc_vma_charges_for_the_vma(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, folio);
 	KUNIT_EXPECT_EQ(test, uffd_shim_folio_refcount(folio), 1);
 	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_test_locked(folio));
+#ifdef CONFIG_MEMCG	/* before 7.1 no stub without it */
 	KUNIT_EXPECT_EQ(test, folio_memcg_charged(folio), !mem_cgroup_disabled());
+#endif
 	uffd_shim_folio_put(folio);
 }
 
@@ -699,8 +752,11 @@ static void handle_userfault_on_unregistered_vma_is_sigbus(struct kunit *test)
 
 static struct kunit_case uffd_shim_api_cases[] = {
 	KUNIT_CASE(api_version_matches_header),
-	KUNIT_CASE(features_report_native_backend_and_modes),
+	KUNIT_CASE(features_report_the_backend_of_this_kernel),
+	KUNIT_CASE(features_report_modes),
+	KUNIT_CASE(native_only_type_registers_only_with_the_native_backend),
 	KUNIT_CASE(register_rejects_null_ops),
+	KUNIT_CASE(register_rejects_unknown_flags),
 	KUNIT_CASE(register_rejects_bad_tables),
 	KUNIT_CASE(register_copies_template_and_adds_mmap),
 	KUNIT_CASE(dir_iops_only_for_types_with_new_inode),

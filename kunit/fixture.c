@@ -98,6 +98,8 @@ struct vm_area_struct *uffd_kunit_vma_of(struct kunit *test,
 	struct vm_area_struct *vma;
 	unsigned long addr;
 
+	if (!IS_ENABLED(CONFIG_UFFD_SHIM_NATIVE))
+		kunit_skip(test, "shmem fallback: only RAM-fs files can be mapped, and this fixture's are not");
 	addr = kunit_vm_mmap(test, file, 0, TEST_PAGES * PAGE_SIZE,
 			     PROT_READ | PROT_WRITE, flags, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));

@@ -48,20 +48,35 @@ EXPORT_SYMBOL_GPL(uffd_shim_api_version);
  */
 unsigned int uffd_shim_features(void)
 {
-	unsigned int f = UFFD_SHIM_FEAT_VM_UFFD_OPS | UFFD_SHIM_FEAT_MISSING |
-			 UFFD_SHIM_FEAT_POISON;
+	unsigned int f = UFFD_SHIM_FEAT_MISSING | UFFD_SHIM_FEAT_POISON;
 
+	f |= IS_ENABLED(CONFIG_UFFD_SHIM_NATIVE) ? UFFD_SHIM_FEAT_VM_UFFD_OPS :
+						   UFFD_SHIM_FEAT_SHMEM_FALLBACK;
 	if (VM_UFFD_MINOR != VM_NONE)
 		f |= UFFD_SHIM_FEAT_MINOR;
+	/* 7.2 asks the architecture at run time; before, a config option said. */
+#ifdef pgtable_supports_uffd_wp
 	if (uffd_supports_wp_marker())
 		f |= UFFD_SHIM_FEAT_WP;
+#else
+	if (IS_ENABLED(CONFIG_PTE_MARKER_UFFD_WP))
+		f |= UFFD_SHIM_FEAT_WP;
+#endif
 	return f;
 }
 EXPORT_SYMBOL_GPL(uffd_shim_features);
 
 /* --- Type lookup ---------------------------------------------------------- */
 
+#ifdef CONFIG_UFFD_SHIM_NATIVE
 static int uffd_shim_mmap_prepare(struct vm_area_desc *desc);
+#define is_shim_fops(fops) ((fops)->mmap_prepare == uffd_shim_mmap_prepare)
+#define has_mmap_hook(fops) ((fops)->mmap || (fops)->mmap_prepare)
+#else
+static int uffd_shim_mmap_fallback(struct file *file, struct vm_area_struct *vma);
+#define is_shim_fops(fops) ((fops)->mmap == uffd_shim_mmap_fallback)
+#define has_mmap_hook(fops) ((fops)->mmap)
+#endif
 
 /**
  * uffd_shim_file_type() - the memory type a file belongs to.
@@ -71,7 +86,7 @@ static int uffd_shim_mmap_prepare(struct vm_area_desc *desc);
  */
 const struct uffd_shim_type *uffd_shim_file_type(const struct file *file)
 {
-	if (!file || file->f_op->mmap_prepare != uffd_shim_mmap_prepare)
+	if (!file || !is_shim_fops(file->f_op))
 		return NULL;
 	return container_of(file->f_op, struct uffd_shim_type, fops);
 }
@@ -82,12 +97,18 @@ EXPORT_SYMBOL_GPL(uffd_shim_file_type);
  * @vma: any VMA.
  *
  * Return: the type whose vm_operations_struct @vma uses, or NULL (anonymous
- * memory, other files, or a driver that replaced vm_ops).
+ * memory, other files, or a driver that replaced vm_ops). With the shmem
+ * fallback, the type whose file the shmem mapping stands in for.
  */
 const struct uffd_shim_type *uffd_shim_vma_type(const struct vm_area_struct *vma)
 {
-	const struct uffd_shim_type *type = uffd_shim_file_type(vma->vm_file);
+	const struct uffd_shim_type *type;
 
+	if (!IS_ENABLED(CONFIG_UFFD_SHIM_NATIVE))
+		/* uffd_shim_mmap_fallback() left the type there; shmem uses none. */
+		return vma_is_shmem((struct vm_area_struct *)vma) ?
+		       vma->vm_private_data : NULL;
+	type = uffd_shim_file_type(vma->vm_file);
 	if (!type || vma->vm_ops != &type->vm_ops)
 		return NULL;
 	return type;
@@ -404,7 +425,9 @@ EXPORT_SYMBOL_GPL(uffd_shim_folio_copy_from_user);
 static struct folio *alloc_charged(gfp_t gfp, struct mm_struct *mm,
 				   gfp_t charge_gfp)
 {
-	struct folio *folio = filemap_alloc_folio(gfp, 0, NULL);
+	/* Not filemap_alloc_folio(): its arguments differ between kernels. */
+	struct page *page = __page_cache_alloc(gfp);
+	struct folio *folio = page ? page_folio(page) : NULL;
 
 	if (folio && mem_cgroup_charge(folio, mm, charge_gfp)) {
 		folio_put(folio);
@@ -812,7 +835,12 @@ static int dir_mknod(struct inode *dir, struct dentry *dentry, umode_t mode)
 
 	if (IS_ERR_OR_NULL(inode))
 		return inode ? PTR_ERR(inode) : -ENOSPC;
+#ifdef CONFIG_UFFD_SHIM_D_MAKE_PERSISTENT
 	d_make_persistent(dentry, inode);
+#else
+	d_instantiate(dentry, inode);
+	dget(dentry);	/* pinned until unlink; kill_litter_super() drops the rest */
+#endif
 	inode_set_mtime_to_ts(dir, inode_set_ctime_current(dir));
 	return 0;
 }
@@ -836,15 +864,29 @@ static int __maybe_unused dir_create_excl(struct mnt_idmap *idmap,
 	__builtin_types_compatible_p(typeof(((struct inode_operations *)NULL)->create), \
 				     typeof(dir_create_excl) *)
 
-static struct dentry *dir_mkdir(struct mnt_idmap *idmap, struct inode *dir,
-				struct dentry *dentry, umode_t mode)
+/* ->mkdir returns the dentry since 6.15, an int before: one of these two. */
+static int __maybe_unused dir_mkdir_int(struct mnt_idmap *idmap,
+					struct inode *dir,
+					struct dentry *dentry, umode_t mode)
 {
 	int err = dir_mknod(dir, dentry, (mode & ~S_IFMT) | S_IFDIR);
 
 	if (!err)
 		inc_nlink(dir);
-	return ERR_PTR(err);
+	return err;
 }
+
+static struct dentry *__maybe_unused dir_mkdir(struct mnt_idmap *idmap,
+					       struct inode *dir,
+					       struct dentry *dentry,
+					       umode_t mode)
+{
+	return ERR_PTR(dir_mkdir_int(idmap, dir, dentry, mode));
+}
+
+#define MKDIR_RETURNS_DENTRY						\
+	__builtin_types_compatible_p(typeof(((struct inode_operations *)NULL)->mkdir), \
+				     typeof(dir_mkdir) *)
 
 static int dir_tmpfile(struct mnt_idmap *idmap, struct inode *dir,
 		       struct file *file, umode_t mode)
@@ -867,7 +909,8 @@ static void init_dir_iops(struct inode_operations *iops)
 	iops->lookup = simple_lookup;
 	iops->link = simple_link;
 	iops->unlink = simple_unlink;
-	iops->mkdir = dir_mkdir;
+	iops->mkdir = __builtin_choose_expr(MKDIR_RETURNS_DENTRY, dir_mkdir,
+					    dir_mkdir_int);
 	iops->rmdir = simple_rmdir;
 	iops->rename = simple_rename;
 	iops->tmpfile = dir_tmpfile;
@@ -891,6 +934,8 @@ const struct inode_operations *uffd_shim_type_dir_iops(const struct uffd_shim_ty
 EXPORT_SYMBOL_GPL(uffd_shim_type_dir_iops);
 
 /* --- Registration ---------------------------------------------------------- */
+
+#ifdef CONFIG_UFFD_SHIM_NATIVE
 
 static unsigned int vm_flags_to_modes(vm_flags_t vm_flags)
 {
@@ -929,6 +974,58 @@ static int uffd_shim_mmap_prepare(struct vm_area_desc *desc)
 	return 0;
 }
 
+static void init_uffd_ops(struct uffd_shim_type *type)
+{
+	const struct uffd_shim_ops *ops = &type->ops;
+
+	type->fops.mmap_prepare = uffd_shim_mmap_prepare;
+	type->vm_ops.uffd_ops = &type->uffd_ops;
+	type->uffd_ops.can_userfault = uffd_shim_can_userfault;
+	type->uffd_ops.get_folio_noalloc =
+		ops->get_folio_noalloc ?: uffd_shim_default_get_folio_noalloc;
+	type->uffd_ops.alloc_folio =
+		ops->alloc_folio ?: uffd_shim_default_alloc_folio;
+	type->uffd_ops.filemap_add =
+		ops->filemap_add ?: uffd_shim_default_filemap_add;
+	type->uffd_ops.filemap_remove =
+		ops->filemap_remove ?: uffd_shim_default_filemap_remove;
+}
+
+#else /* !CONFIG_UFFD_SHIM_NATIVE: the shmem fallback */
+
+/*
+ * Userfaultfd here accepts only anonymous, shmem and hugetlb VMAs, so the
+ * mapping is handed to the file's backing shmem file, whose own ->mmap makes
+ * it a genuine shmem VMA (the i915_gem_dmabuf_mmap() pattern). The shim's RAM
+ * file system keeps all file data in that shmem file, so reads, writes and
+ * mappings stay coherent. The VMA no longer pins our file: nothing of ours
+ * runs for it again.
+ */
+static int uffd_shim_mmap_fallback(struct file *file, struct vm_area_struct *vma)
+{
+	const struct uffd_shim_type *type = uffd_shim_file_type(file);
+	struct file *backing = uffd_shim_ram_backing(file_inode(file));
+	int err;
+
+	if (WARN_ON_ONCE(!type))
+		return -ENODEV;
+	if (!backing)
+		return -EOPNOTSUPP;	/* not a file of the shim's RAM fs */
+	file_accessed(file);
+	vma_set_file(vma, backing);
+	err = backing->f_op->mmap(backing, vma);
+	if (!err)
+		vma->vm_private_data = (void *)type;
+	return err;
+}
+
+static void init_uffd_ops(struct uffd_shim_type *type)
+{
+	type->fops.mmap = uffd_shim_mmap_fallback;
+}
+
+#endif /* CONFIG_UFFD_SHIM_NATIVE */
+
 /* Size of @ops as its API version knows it: later fields are never read. */
 static size_t ops_size(const struct uffd_shim_ops *ops)
 {
@@ -950,10 +1047,13 @@ static int check_ops(const struct uffd_shim_ops *ops)
 		pr_err("?: a memory type needs a name\n");
 		return -EINVAL;
 	}
-	if (ops->fops ? ops->fops->mmap || ops->fops->mmap_prepare :
-			ops->api_version < 2) {
+	if (ops->fops ? has_mmap_hook(ops->fops) : ops->api_version < 2) {
 		pr_err("%s: needs fops without mmap hooks (API 1) or none (API 2)\n",
 		       ops->name);
+		return -EINVAL;
+	}
+	if (ops->api_version >= 2 && ops->flags & ~UFFD_SHIM_FLAG_NATIVE_ONLY) {
+		pr_err("%s: unknown flags %#x\n", ops->name, ops->flags);
 		return -EINVAL;
 	}
 	if (ops->modes & ~UFFD_SHIM_MODE_ALL) {
@@ -977,7 +1077,9 @@ static int check_ops(const struct uffd_shim_ops *ops)
  * Context: process context, may sleep.
  * Return: the type, to pass to uffd_shim_type_fops() and finally
  * uffd_shim_unregister(); ERR_PTR(-EINVAL) if @ops is NULL or inconsistent
- * (the reason is logged), ERR_PTR(-ENOMEM).
+ * (the reason is logged), ERR_PTR(-EOPNOTSUPP) for a type flagged
+ * UFFD_SHIM_FLAG_NATIVE_ONLY on a kernel with only the shmem fallback,
+ * ERR_PTR(-ENOMEM).
  */
 struct uffd_shim_type *uffd_shim_register(const struct uffd_shim_ops *ops)
 {
@@ -986,27 +1088,18 @@ struct uffd_shim_type *uffd_shim_register(const struct uffd_shim_ops *ops)
 
 	if (err)
 		return ERR_PTR(err);
+	if (!IS_ENABLED(CONFIG_UFFD_SHIM_NATIVE) && ops->api_version >= 2 &&
+	    ops->flags & UFFD_SHIM_FLAG_NATIVE_ONLY)
+		return ERR_PTR(-EOPNOTSUPP);
 	type = kzalloc_obj(*type);
 	if (!type)
 		return ERR_PTR(-ENOMEM);
 
 	memcpy(&type->ops, ops, ops_size(ops));
 	type->fops = ops->fops ? *ops->fops : uffd_shim_ram_fops;
-	type->fops.mmap_prepare = uffd_shim_mmap_prepare;
-
 	type->vm_ops.fault = ops->fault ?: uffd_shim_fault;
 	type->vm_ops.map_pages = filemap_map_pages;
-	type->vm_ops.uffd_ops = &type->uffd_ops;
-
-	type->uffd_ops.can_userfault = uffd_shim_can_userfault;
-	type->uffd_ops.get_folio_noalloc =
-		ops->get_folio_noalloc ?: uffd_shim_default_get_folio_noalloc;
-	type->uffd_ops.alloc_folio =
-		ops->alloc_folio ?: uffd_shim_default_alloc_folio;
-	type->uffd_ops.filemap_add =
-		ops->filemap_add ?: uffd_shim_default_filemap_add;
-	type->uffd_ops.filemap_remove =
-		ops->filemap_remove ?: uffd_shim_default_filemap_remove;
+	init_uffd_ops(type);
 	init_dir_iops(&type->dir_iops);
 	uffd_shim_ram_init_aops(type);
 	INIT_LIST_HEAD(&type->fs_node);
@@ -1056,7 +1149,8 @@ static int format_features(char *buf, size_t size)
 
 	return scnprintf(buf, size, "api %u backend %s%s%s%s%s\n",
 			 uffd_shim_api_version(),
-			 f & UFFD_SHIM_FEAT_VM_UFFD_OPS ? "vm_uffd_ops" : "none",
+			 f & UFFD_SHIM_FEAT_VM_UFFD_OPS ? "vm_uffd_ops" :
+			 f & UFFD_SHIM_FEAT_SHMEM_FALLBACK ? "shmem" : "none",
 			 f & UFFD_SHIM_FEAT_MISSING ? " missing copy zeropage" : "",
 			 f & UFFD_SHIM_FEAT_MINOR ? " minor continue" : "",
 			 f & UFFD_SHIM_FEAT_WP ? " wp" : "",

@@ -22,7 +22,9 @@ struct uffd_shim_type {
 	struct uffd_shim_ops ops;
 	struct file_operations fops;
 	struct vm_operations_struct vm_ops;
+#ifdef CONFIG_UFFD_SHIM_NATIVE
 	struct vm_uffd_ops uffd_ops;
+#endif
 	struct inode_operations dir_iops;
 	/* RAM file system, set up by uffd_shim_register_fs() */
 	struct address_space_operations aops;
@@ -37,5 +39,6 @@ int uffd_shim_type_account(const struct uffd_shim_type *type,
 extern const struct file_operations uffd_shim_ram_fops;
 void uffd_shim_ram_init_aops(struct uffd_shim_type *type);
 void uffd_shim_ram_unregister(struct uffd_shim_type *type);
+struct file *uffd_shim_ram_backing(struct inode *inode);
 
 #endif /* _MM_UFFD_SHIM_INTERNAL_H */

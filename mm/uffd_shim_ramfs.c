@@ -24,6 +24,7 @@
 #include <linux/mutex.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
+#include <linux/shmem_fs.h>
 #include <linux/splice.h>
 #include <linux/uio.h>
 #include "uffd_shim_internal.h"
@@ -34,9 +35,52 @@
 static LIST_HEAD(ram_types);
 static DEFINE_MUTEX(ram_types_lock);
 
+static const struct super_operations ram_sops;
+
 static struct uffd_shim_type *inode_type(struct inode *inode)
 {
 	return inode->i_sb->s_fs_info;
+}
+
+/* --- Shmem fallback ---------------------------------------------------------- */
+
+/*
+ * Without vm_uffd_ops, userfaultfd works only on shmem mappings: each regular
+ * file then keeps its data in a shmem file of its own (i_private), which
+ * mmap hands its VMAs to and which reads, writes, fallocate and truncate go
+ * to, so that all of them see the same pages. Our own page cache stays empty.
+ */
+
+/**
+ * uffd_shim_ram_backing() - the shmem file holding a RAM-fs file's data.
+ * @inode: any inode.
+ *
+ * Return: the backing file on a fallback kernel for a regular file of the
+ * shim's RAM file system; NULL otherwise (the data is in @inode's own page
+ * cache, or @inode is not ours).
+ */
+struct file *uffd_shim_ram_backing(struct inode *inode)
+{
+	if (inode->i_sb->s_op != &ram_sops || !S_ISREG(inode->i_mode))
+		return NULL;
+	return inode->i_private;
+}
+
+static struct file *ram_new_backing(void)
+{
+#ifdef CONFIG_UFFD_SHIM_NATIVE
+	return NULL;
+#else
+	/* VM_NORESERVE: commit memory page by page, as the file fills. */
+	return shmem_kernel_file_setup("uffd_shim", 0, VM_NORESERVE);
+#endif
+}
+
+/* Our i_size follows the backing file's; the caller holds our i_rwsem. */
+static void ram_sync_size(struct inode *inode, struct file *backing)
+{
+	i_size_write(inode, i_size_read(file_inode(backing)));
+	inode_set_mtime_to_ts(inode, inode_set_ctime_current(inode));
 }
 
 /* --- Page cache -------------------------------------------------------------- */
@@ -73,10 +117,8 @@ static struct folio *ram_get_folio(struct inode *inode, pgoff_t index)
 	}
 }
 
-static int ram_write_begin(const struct kiocb *iocb,
-			   struct address_space *mapping, loff_t pos,
-			   unsigned int len, struct folio **foliop,
-			   void **fsdata)
+static int ram_begin(struct address_space *mapping, loff_t pos,
+		     struct folio **foliop)
 {
 	struct folio *folio = ram_get_folio(mapping->host, pos >> PAGE_SHIFT);
 
@@ -86,10 +128,8 @@ static int ram_write_begin(const struct kiocb *iocb,
 	return 0;
 }
 
-static int ram_write_end(const struct kiocb *iocb,
-			 struct address_space *mapping, loff_t pos,
-			 unsigned int len, unsigned int copied,
-			 struct folio *folio, void *fsdata)
+static int ram_end(struct address_space *mapping, loff_t pos,
+		   unsigned int copied, struct folio *folio)
 {
 	struct inode *inode = mapping->host;
 
@@ -102,6 +142,49 @@ static int ram_write_end(const struct kiocb *iocb,
 	return copied;
 }
 
+/*
+ * ->write_begin/->write_end take a kiocb since 6.17, a file before: the
+ * right pair is picked by the type of the tree's own members.
+ */
+static int __maybe_unused ram_write_begin(const struct kiocb *iocb,
+					  struct address_space *mapping,
+					  loff_t pos, unsigned int len,
+					  struct folio **foliop, void **fsdata)
+{
+	return ram_begin(mapping, pos, foliop);
+}
+
+static int __maybe_unused ram_write_end(const struct kiocb *iocb,
+					struct address_space *mapping,
+					loff_t pos, unsigned int len,
+					unsigned int copied, struct folio *folio,
+					void *fsdata)
+{
+	return ram_end(mapping, pos, copied, folio);
+}
+
+static int __maybe_unused ram_write_begin_file(struct file *file,
+					       struct address_space *mapping,
+					       loff_t pos, unsigned int len,
+					       struct folio **foliop,
+					       void **fsdata)
+{
+	return ram_begin(mapping, pos, foliop);
+}
+
+static int __maybe_unused ram_write_end_file(struct file *file,
+					     struct address_space *mapping,
+					     loff_t pos, unsigned int len,
+					     unsigned int copied,
+					     struct folio *folio, void *fsdata)
+{
+	return ram_end(mapping, pos, copied, folio);
+}
+
+#define WRITE_BEGIN_TAKES_KIOCB						\
+	__builtin_types_compatible_p(typeof(((struct address_space_operations *)NULL)->write_begin), \
+				     typeof(ram_write_begin) *)
+
 /**
  * uffd_shim_ram_init_aops() - the address_space_operations of a type's RAM files.
  * @type: the type being registered.
@@ -111,8 +194,12 @@ static int ram_write_end(const struct kiocb *iocb,
  */
 void uffd_shim_ram_init_aops(struct uffd_shim_type *type)
 {
-	type->aops.write_begin = ram_write_begin;
-	type->aops.write_end = ram_write_end;
+	type->aops.write_begin = __builtin_choose_expr(WRITE_BEGIN_TAKES_KIOCB,
+						       ram_write_begin,
+						       ram_write_begin_file);
+	type->aops.write_end = __builtin_choose_expr(WRITE_BEGIN_TAKES_KIOCB,
+						     ram_write_end,
+						     ram_write_end_file);
 	type->aops.dirty_folio = noop_dirty_folio;
 	type->aops.free_folio = type->ops.free_folio;
 }
@@ -123,8 +210,15 @@ void uffd_shim_ram_init_aops(struct uffd_shim_type *type)
 static ssize_t ram_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
+	struct file *backing = uffd_shim_ram_backing(inode);
 	ssize_t done = 0;
 	int err = 0;
+
+	if (backing) {
+		done = vfs_iter_read(backing, to, &iocb->ki_pos, 0);
+		file_accessed(iocb->ki_filp);
+		return done;
+	}
 
 	while (iov_iter_count(to)) {
 		loff_t pos = iocb->ki_pos, size = i_size_read(inode);
@@ -166,10 +260,29 @@ static ssize_t ram_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	return done ?: err;
 }
 
+static ssize_t ram_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	struct file *backing = uffd_shim_ram_backing(inode);
+	ssize_t ret;
+
+	if (!backing)
+		return generic_file_write_iter(iocb, from);
+	inode_lock(inode);
+	ret = generic_write_checks(iocb, from);	/* O_APPEND, limits */
+	if (ret > 0)
+		ret = vfs_iter_write(backing, from, &iocb->ki_pos, 0);
+	if (ret > 0)
+		ram_sync_size(inode, backing);
+	inode_unlock(inode);
+	return ret;
+}
+
 static long ram_fallocate(struct file *file, int mode, loff_t offset,
 			  loff_t len)
 {
 	struct inode *inode = file_inode(file);
+	struct file *backing = uffd_shim_ram_backing(inode);
 	loff_t end = offset + len;
 	pgoff_t index;
 	int err = 0;
@@ -180,6 +293,13 @@ static long ram_fallocate(struct file *file, int mode, loff_t offset,
 		return -EOPNOTSUPP;
 
 	inode_lock(inode);
+	if (backing) {
+		err = vfs_fallocate(backing, mode, offset, len);
+		if (!err)
+			ram_sync_size(inode, backing);
+		inode_unlock(inode);
+		return err;
+	}
 	if (mode & FALLOC_FL_PUNCH_HOLE) {
 		/* Zaps mappings, drops whole pages, zeroes partial ones. */
 		if (offset < i_size_read(inode))
@@ -218,7 +338,7 @@ out:
 /* The template of a RAM-fs type's fops; the core adds ->mmap_prepare. */
 const struct file_operations uffd_shim_ram_fops = {
 	.read_iter	= ram_read_iter,
-	.write_iter	= generic_file_write_iter,
+	.write_iter	= ram_write_iter,
 	.fsync		= noop_fsync,
 	.splice_read	= copy_splice_read,
 	.splice_write	= iter_file_splice_write,
@@ -226,9 +346,50 @@ const struct file_operations uffd_shim_ram_fops = {
 	.fallocate	= ram_fallocate,
 };
 
+/* Resize: truncate_setsize() on ours, and the backing file first if any. */
+static int ram_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
+		       struct iattr *attr)
+{
+	struct file *backing = uffd_shim_ram_backing(d_inode(dentry));
+	int err = setattr_prepare(idmap, dentry, attr);
+
+	if (err)
+		return err;
+	if (backing && attr->ia_valid & ATTR_SIZE) {
+		struct iattr size = {
+			.ia_valid = ATTR_SIZE | ATTR_MTIME | ATTR_CTIME,
+			.ia_size = attr->ia_size,
+		};
+		struct inode *shmem = file_inode(backing);
+
+		/* shmem_setattr() unmaps, truncates and re-accounts. */
+		inode_lock(shmem);
+		err = notify_change(&nop_mnt_idmap, backing->f_path.dentry,
+				    &size, NULL);
+		inode_unlock(shmem);
+		if (err)
+			return err;
+	}
+	return simple_setattr(idmap, dentry, attr);
+}
+
+/* Blocks from the page cache that holds the data. */
+static int ram_getattr(struct mnt_idmap *idmap, const struct path *path,
+		       struct kstat *stat, u32 request_mask,
+		       unsigned int query_flags)
+{
+	struct file *backing = uffd_shim_ram_backing(d_inode(path->dentry));
+	int err = simple_getattr(idmap, path, stat, request_mask, query_flags);
+
+	if (!err && backing)
+		stat->blocks = file_inode(backing)->i_mapping->nrpages <<
+			       (PAGE_SHIFT - 9);
+	return err;
+}
+
 static const struct inode_operations ram_file_iops = {
-	.setattr	= simple_setattr,	/* truncate_setsize() on resize */
-	.getattr	= simple_getattr,	/* blocks from nrpages */
+	.setattr	= ram_setattr,
+	.getattr	= ram_getattr,
 };
 
 /* --- Inodes and the file system -------------------------------------------- */
@@ -257,13 +418,32 @@ static struct inode *ram_new_inode(struct super_block *sb,
 	} else {
 		inode->i_op = &ram_file_iops;
 		inode->i_fop = &type->fops;
+		inode->i_private = ram_new_backing();
+		if (IS_ERR(inode->i_private)) {
+			struct file *err = inode->i_private;
+
+			inode->i_private = NULL;
+			iput(inode);
+			return ERR_CAST(err);
+		}
 	}
 	return inode;
 }
 
+static void ram_evict_inode(struct inode *inode)
+{
+	struct file *backing = uffd_shim_ram_backing(inode);
+
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
+	if (backing)
+		fput(backing);
+}
+
+/* No ->drop_inode: the default drops unhashed inodes, and ours all are. */
 static const struct super_operations ram_sops = {
 	.statfs		= simple_statfs,
-	.drop_inode	= inode_just_drop,
+	.evict_inode	= ram_evict_inode,
 };
 
 static int ram_fill_super(struct super_block *sb, struct fs_context *fc)
@@ -273,7 +453,9 @@ static int ram_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_blocksize_bits = PAGE_SHIFT;
 	sb->s_magic = UFFD_SHIM_RAM_MAGIC;
 	sb->s_op = &ram_sops;
+#ifdef CONFIG_UFFD_SHIM_SB_D_FLAGS
 	sb->s_d_flags = DCACHE_DONTCACHE;
+#endif
 	sb->s_time_gran = 1;
 	sb->s_root = d_make_root(ram_new_inode(sb, NULL, S_IFDIR | 0755));
 	return sb->s_root ? 0 : -ENOMEM;
@@ -339,7 +521,11 @@ int uffd_shim_register_fs(struct uffd_shim_type *type,
 		return -EINVAL;
 
 	fs_type->init_fs_context = ram_init_fs_context;
+#ifdef CONFIG_UFFD_SHIM_D_MAKE_PERSISTENT
 	fs_type->kill_sb = kill_anon_super;
+#else
+	fs_type->kill_sb = kill_litter_super;	/* drops the pinned dentries */
+#endif
 	type->fops.owner = fs_type->owner;
 	type->ops.new_inode = ram_new_inode;	/* for the directory iops */
 	type->fs_type = fs_type;

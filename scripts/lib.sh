@@ -32,7 +32,12 @@ OUT=${UFFD_SHIM_OUT:-$TOP/out}
 # fallback: shim, C sample, C tests) with RUST=0; each variant in a build
 # directory of its own.
 SANITIZE=${SANITIZE:-0}
-RUST=${RUST:-1}
+# Our Rust abstractions build on the kernel crate of 7.2 and later (VmaRef,
+# atomics, debugfs, #[kunit_tests]); a tree without them tests C only.
+if [ -z "${RUST:-}" ]; then
+	RUST=1
+	[ -f "$KSRC/rust/kernel/mm/virt.rs" ] || RUST=0
+fi
 KUNITCONFIGS=(--kunitconfig="$TOP/kunit")
 variant=$KERNEL
 if [ "$SANITIZE" = 1 ]; then

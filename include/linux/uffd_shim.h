@@ -34,8 +34,8 @@ struct vm_fault;
  *	grows when fields are appended to struct uffd_shim_ops; a table built
  *	against an older version keeps working (fields it does not have are
  *	never read), one from a newer version is refused.
- *	1: the first release. 2: @free_folio; @fops may be NULL for a type
- *	served by uffd_shim_register_fs().
+ *	1: the first release. 2: @free_folio and @flags; @fops may be NULL
+ *	for a type served by uffd_shim_register_fs().
  */
 enum uffd_shim_api {
 	UFFD_SHIM_API_VERSION = 2,
@@ -70,6 +70,13 @@ enum uffd_shim_mode {
  * @UFFD_SHIM_FEAT_MINOR: MINOR faults and UFFDIO_CONTINUE.
  * @UFFD_SHIM_FEAT_WP: write-protect on file memory (PTE markers).
  * @UFFD_SHIM_FEAT_POISON: UFFDIO_POISON.
+ * @UFFD_SHIM_FEAT_SHMEM_FALLBACK: fallback backend, on kernels without
+ *	vm_uffd_ops (before 7.2): files of the shim's RAM file system keep
+ *	their data in a shmem file, whose mappings userfaultfd supports, so
+ *	userspace sees the same behaviour; the type's callbacks (@account,
+ *	@free_folio, @can_userfault, @fault and the folio callbacks) are not
+ *	called, and files of types without the RAM file system cannot be
+ *	mapped (-EOPNOTSUPP).
  */
 enum uffd_shim_feature {
 	UFFD_SHIM_FEAT_VM_UFFD_OPS = 1U << 0,
@@ -77,6 +84,17 @@ enum uffd_shim_feature {
 	UFFD_SHIM_FEAT_MINOR = 1U << 2,
 	UFFD_SHIM_FEAT_WP = 1U << 3,
 	UFFD_SHIM_FEAT_POISON = 1U << 4,
+	UFFD_SHIM_FEAT_SHMEM_FALLBACK = 1U << 5,
+};
+
+/**
+ * enum uffd_shim_flags - how a memory type wants to be served.
+ * @UFFD_SHIM_FLAG_NATIVE_ONLY: the type depends on its callbacks being
+ *	called: refuse to register it (-EOPNOTSUPP) where only the shmem
+ *	fallback is available, rather than bypass them.
+ */
+enum uffd_shim_flags {
+	UFFD_SHIM_FLAG_NATIVE_ONLY = 1U << 0,
 };
 
 /**
@@ -112,6 +130,7 @@ enum uffd_shim_feature {
  *	the ->free_folio of its files' address_space_operations, called as a
  *	page leaves the page cache (truncate, hole punch, eviction, a failed
  *	userfaultfd fill). The place to unaccount what @account accounted.
+ * @flags: optional (API 2), mask of enum uffd_shim_flags.
  *
  * The four folio callbacks have the contracts of struct vm_uffd_ops (Linux
  * 7.2): get_folio_noalloc returns the folio locked with a reference, or
@@ -139,6 +158,7 @@ struct uffd_shim_ops {
 				   umode_t mode);
 	/* API 2 */
 	void (*free_folio)(struct folio *folio);
+	unsigned int flags;
 };
 
 /* A registered memory type; opaque to drivers. */
