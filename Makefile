@@ -15,10 +15,10 @@ else
 
 KERNEL ?= 7.2
 SANITIZE ?= 0
-RUST ?= 1
+# RUST unset: 1 where the tree's kernel crate is new enough (scripts/lib.sh)
 export KERNEL SANITIZE RUST
 
-.PHONY: all setup overlay test demo check clean help
+.PHONY: all setup overlay test test-matrix demo check clean help
 all: help
 
 help:
@@ -26,7 +26,8 @@ help:
 	@echo "make test     build, boot under QEMU, run every suite"
 	@echo "make demo     boot a kernel with uffd-shim and show it working"
 	@echo "make check    style checks only (checkpatch, kernel-doc)"
-	@echo "KERNEL=7.2|7.3 selects the kernel series (default 7.2)"
+	@echo "KERNEL=6.12|7.2|7.3 selects the kernel series (default 7.2)"
+	@echo "make test-matrix   make test on 6.12, 7.2 and 7.3, one table"
 	@echo "SANITIZE=1 adds KASAN, PROVE_LOCKING and DEBUG_VM (own build dir)"
 	@echo "RUST=0 tests the C-only kernel, CONFIG_RUST=n (own build dir)"
 
@@ -38,6 +39,9 @@ overlay: setup
 
 test:
 	scripts/test
+
+test-matrix:
+	scripts/test-matrix
 
 demo:
 	scripts/demo

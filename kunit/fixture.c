@@ -11,7 +11,9 @@
 
 #define KUNIT_MEM_MAGIC 0x75666664	/* "uffd" */
 
-static struct vfsmount *test_mnt;
+static struct vfsmount *test_mnt, *ram_mnt;
+static struct uffd_shim_type *ram_type;
+static atomic_t ram_files = ATOMIC_INIT(0);
 struct uffd_shim_type *uffd_kunit_type;
 atomic_long_t uffd_kunit_accounted;
 long uffd_kunit_account_limit = LONG_MAX;
@@ -45,6 +47,16 @@ const struct uffd_shim_ops uffd_kunit_ops = {
 	.fops = &uffd_kunit_fops,
 	.account = test_account,
 };
+
+static struct file_system_type ram_fs = {
+	.owner = THIS_MODULE,
+	.name = "uffd_shim_kunit_ramfs",
+};
+
+bool uffd_kunit_fallback(void)
+{
+	return uffd_shim_features() & UFFD_SHIM_FEAT_SHMEM_FALLBACK;
+}
 
 static int test_init_fs_context(struct fs_context *fc)
 {
@@ -98,8 +110,9 @@ struct vm_area_struct *uffd_kunit_vma_of(struct kunit *test,
 	struct vm_area_struct *vma;
 	unsigned long addr;
 
-	if (!IS_ENABLED(CONFIG_UFFD_SHIM_NATIVE))
-		kunit_skip(test, "shmem fallback: only RAM-fs files can be mapped, and this fixture's are not");
+	/* A run-time probe: a constant would make this function noreturn. */
+	if (uffd_kunit_fallback() && file->f_path.mnt != ram_mnt)
+		kunit_skip(test, "shmem fallback maps RAM-fs files only");
 	addr = kunit_vm_mmap(test, file, 0, TEST_PAGES * PAGE_SIZE,
 			     PROT_READ | PROT_WRITE, flags, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
@@ -136,17 +149,57 @@ struct folio *uffd_kunit_added_folio(struct kunit *test,
 	return folio;
 }
 
+/* A new file of the RAM-fs test type, @pages long, closed when the test ends. */
+struct file *uffd_kunit_ram_file(struct kunit *test, loff_t pages)
+{
+	char name[16];
+	struct file *file;
+
+	snprintf(name, sizeof(name), "f%d", atomic_inc_return(&ram_files));
+	file = file_open_root_mnt(ram_mnt, name, O_CREAT | O_EXCL | O_RDWR, 0600);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, fput_action, file));
+	KUNIT_ASSERT_EQ(test, 0, vfs_truncate(&file->f_path, pages * PAGE_SIZE));
+	return file;
+}
+
+static int ram_init(void)
+{
+	struct uffd_shim_ops ops = uffd_kunit_ops;
+	int err;
+
+	ops.fops = NULL;
+	ops.free_folio = test_free_folio;
+	ram_type = uffd_shim_register(&ops);
+	if (IS_ERR(ram_type))
+		return PTR_ERR(ram_type);
+	err = uffd_shim_register_fs(ram_type, &ram_fs);
+	if (!err) {
+		ram_mnt = kern_mount(&ram_fs);
+		err = PTR_ERR_OR_ZERO(ram_mnt);
+	}
+	if (err)
+		uffd_shim_unregister(ram_type);
+	return err;
+}
+
 int uffd_kunit_suite_init(struct kunit_suite *suite)
 {
+	int err;
+
 	test_mnt = kern_mount(&test_fs);
 	if (IS_ERR(test_mnt))
 		return PTR_ERR(test_mnt);
 	uffd_kunit_type = uffd_shim_register(&uffd_kunit_ops);
-	if (IS_ERR(uffd_kunit_type)) {
-		kern_unmount(test_mnt);
-		return PTR_ERR(uffd_kunit_type);
+	err = PTR_ERR_OR_ZERO(uffd_kunit_type);
+	if (!err) {
+		err = ram_init();
+		if (err)
+			uffd_shim_unregister(uffd_kunit_type);
 	}
-	return 0;
+	if (err)
+		kern_unmount(test_mnt);
+	return err;
 }
 
 void uffd_kunit_suite_exit(struct kunit_suite *suite)
@@ -157,6 +210,8 @@ void uffd_kunit_suite_exit(struct kunit_suite *suite)
 	 * it. Found by KASAN (slab-use-after-free in __fput).
 	 */
 	flush_delayed_fput();
+	kern_unmount(ram_mnt);
+	uffd_shim_unregister(ram_type);	/* waits for the superblock */
 	uffd_shim_unregister(uffd_kunit_type);
 	kern_unmount(test_mnt);
 }

@@ -40,6 +40,14 @@ struct folio *uffd_kunit_added_folio(struct kunit *test,
 				     struct address_space *mapping,
 				     pgoff_t index);
 
+/*
+ * The same type served by the shim's RAM file system, mounted per suite: its
+ * files map with either backend, so the real-path cases run on all kernels.
+ */
+struct file *uffd_kunit_ram_file(struct kunit *test, loff_t pages);
+/* Is the shim on its shmem fallback (no vm_uffd_ops)? */
+bool uffd_kunit_fallback(void);
+
 int uffd_kunit_suite_init(struct kunit_suite *suite);
 void uffd_kunit_suite_exit(struct kunit_suite *suite);
 int uffd_kunit_case_init(struct kunit *test);

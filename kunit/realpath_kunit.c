@@ -33,6 +33,8 @@ long __x64_sys_userfaultfd(const struct pt_regs *regs);
 struct uffd_env {
 	struct kunit *test;
 	struct file *uffd;
+	/* The page cache holding the mapped file's data (shmem on the fallback). */
+	struct address_space *data;
 	unsigned long scratch;	/* ioctl argument block, user memory */
 	unsigned long src;	/* UFFDIO_COPY source page, user memory */
 };
@@ -204,23 +206,56 @@ static void expect_woken(struct kunit *test, struct faulter *f)
 			      "the faulting thread was not woken");
 }
 
-/* A uffd and a shared mapping of a fresh test file, registered in @mode. */
-static struct uffd_env *registered_mapping(struct kunit *test, u64 mode,
-					   struct file **filep,
-					   unsigned long *addrp)
+/* A uffd and a @flags mapping of a fresh RAM-fs test file, registered in @mode. */
+static struct uffd_env *registered_mapping_of(struct kunit *test, u64 mode,
+					      int flags, struct file **filep,
+					      unsigned long *addrp)
 {
 	struct uffd_env *env = uffd_env_create(test);
+	struct file *file = uffd_kunit_ram_file(test, TEST_PAGES);
+	struct vm_area_struct *vma = uffd_kunit_vma_of(test, file, flags, addrp);
 
-	uffd_kunit_vma(test, filep, addrp);
+	env->data = vma->vm_file->f_mapping;
+	if (filep)
+		*filep = file;
 	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, *addrp, mode));
 	return env;
 }
 
-/* A failed fill left nothing behind: no page cached, none accounted. */
-static void expect_nothing_filled(struct kunit *test, struct file *file)
+static struct uffd_env *registered_mapping(struct kunit *test, u64 mode,
+					   struct file **filep,
+					   unsigned long *addrp)
 {
-	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 0UL);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 0L);
+	return registered_mapping_of(test, mode, MAP_SHARED, filep, addrp);
+}
+
+/* The type accounted @pages pages (natively: the fallback does not ask it). */
+static void expect_accounted(struct kunit *test, long pages)
+{
+	if (!uffd_kunit_fallback())
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), pages);
+}
+
+/* A failed fill left nothing behind: no page cached, none accounted. */
+static void expect_nothing_filled(struct kunit *test, struct uffd_env *env)
+{
+	KUNIT_EXPECT_EQ(test, env->data->nrpages, 0UL);
+	expect_accounted(test, 0);
+}
+
+/* Put @str at page @index of @file, as write(2) would. */
+static void seed(struct kunit *test, struct file *file, pgoff_t index,
+		 const char *str)
+{
+	loff_t pos = index * PAGE_SIZE;
+
+	KUNIT_ASSERT_EQ(test, (ssize_t)strlen(str) + 1,
+			kernel_write(file, str, strlen(str) + 1, &pos));
+}
+
+static void resize(struct kunit *test, struct file *file, loff_t size)
+{
+	KUNIT_ASSERT_EQ(test, 0, vfs_truncate(&file->f_path, size));
 }
 
 /* The file's page at @index is cached and holds the string @str. */
@@ -255,8 +290,8 @@ static void missing_copy_fills_hole_and_wakes_faulter(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->left, 0UL);
 	KUNIT_EXPECT_STREQ(test, f->buf, "copied by uffd");
 	/* Shared mapping: the page is the file's, accounted once. */
-	expect_cached(test, file->f_mapping, 1, "copied by uffd");
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
+	expect_cached(test, env->data, 1, "copied by uffd");
+	expect_accounted(test, 1);
 }
 
 static void missing_zeropage_fills_zeroed_page_and_wakes_faulter(struct kunit *test)
@@ -276,26 +311,24 @@ static void missing_zeropage_fills_zeroed_page_and_wakes_faulter(struct kunit *t
 	KUNIT_EXPECT_EQ(test, f->left, 0UL);
 	KUNIT_EXPECT_TRUE(test, !memchr_inv(f->buf, 0, sizeof(f->buf)));
 	/* Shared mapping: a zeroed folio went into the page cache. */
-	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 1UL);
+	KUNIT_EXPECT_EQ(test, env->data->nrpages, 1UL);
 }
 
 static void missing_copy_on_private_mapping_leaves_file_alone(struct kunit *test)
 {
 	struct uffd_env *env;
-	struct file *file = uffd_kunit_file(test, TEST_PAGES);
 	unsigned long addr;
 	struct faulter *f;
 
-	env = uffd_env_create(test);
-	uffd_kunit_vma_of(test, file, MAP_PRIVATE, &addr);
-	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	env = registered_mapping_of(test, UFFDIO_REGISTER_MODE_MISSING,
+				    MAP_PRIVATE, NULL, &addr);
 	f = faulter_start(env, addr);
 	expect_fault(env, addr, 0);
 	KUNIT_EXPECT_EQ(test, 0L, uffd_copy(env, addr, "private copy"));
 	expect_woken(test, f);
 
 	KUNIT_EXPECT_STREQ(test, f->buf, "private copy");
-	expect_nothing_filled(test, file);
+	expect_nothing_filled(test, env);
 }
 
 static void copy_twice_is_eexist_and_keeps_first_fill(struct kunit *test)
@@ -307,8 +340,8 @@ static void copy_twice_is_eexist_and_keeps_first_fill(struct kunit *test)
 	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, &file, &addr);
 	KUNIT_EXPECT_EQ(test, 0L, uffd_copy(env, addr, "first"));
 	KUNIT_EXPECT_EQ(test, -EEXIST, uffd_copy(env, addr, "second"));
-	expect_cached(test, file->f_mapping, 0, "first");
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
+	expect_cached(test, env->data, 0, "first");
+	expect_accounted(test, 1);
 }
 
 static void copy_beyond_eof_is_efault(struct kunit *test)
@@ -318,23 +351,24 @@ static void copy_beyond_eof_is_efault(struct kunit *test)
 	unsigned long addr;
 
 	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, &file, &addr);
-	truncate_setsize(file_inode(file), PAGE_SIZE);
+	resize(test, file, PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_copy(env, addr + 2 * PAGE_SIZE, "x"));
 	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_range_ioctl(env, UFFDIO_ZEROPAGE,
 							addr + 2 * PAGE_SIZE));
-	expect_nothing_filled(test, file);
+	expect_nothing_filled(test, env);
 }
 
 static void copy_refused_by_account_is_enospc_and_unwinds(struct kunit *test)
 {
 	struct uffd_env *env;
-	struct file *file;
 	unsigned long addr;
 
-	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, &file, &addr);
+	if (uffd_kunit_fallback())
+		kunit_skip(test, "shmem fallback: the type's ->account is not asked");
+	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, NULL, &addr);
 	uffd_kunit_account_limit = 0;
 	KUNIT_EXPECT_EQ(test, -ENOSPC, uffd_copy(env, addr, "x"));
-	expect_nothing_filled(test, file);
+	expect_nothing_filled(test, env);
 }
 
 /* A second type whose alloc_folio is a stub that always fails. */
@@ -352,6 +386,8 @@ static void copy_with_alloc_folio_stub_failing_is_enomem(struct kunit *test)
 	struct file *file;
 	unsigned long addr;
 
+	if (uffd_kunit_fallback())
+		kunit_skip(test, "shmem fallback: the type's alloc_folio is not called");
 	ops.alloc_folio = failing_alloc_folio;
 	type = uffd_shim_register(&ops);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, type);
@@ -375,6 +411,8 @@ static void register_of_undeclared_wp_mode_is_einval(struct kunit *test)
 	struct uffd_env *env;
 	unsigned long addr;
 
+	if (uffd_kunit_fallback())
+		kunit_skip(test, "shmem fallback: the type's modes are not asked");
 	env = uffd_env_create(test);
 	uffd_kunit_vma(test, NULL, &addr);
 	/* The test type declares MISSING and MINOR only. */
@@ -392,9 +430,9 @@ static void minor_continue_maps_cached_page_and_wakes_faulter(struct kunit *test
 	struct folio *folio;
 
 	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MINOR, &file, &addr);
-	folio = uffd_kunit_added_folio(test, file->f_mapping, 3);
-	uffd_shim_folio_write(folio, 0, "in the cache", 13);
-	uffd_shim_folio_unlock(folio);
+	seed(test, file, 3, "in the cache");
+	folio = uffd_shim_filemap_get_folio(env->data, 3);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
 
 	f = faulter_start(env, addr + 3 * PAGE_SIZE);
 	expect_fault(env, addr + 3 * PAGE_SIZE, UFFD_PAGEFAULT_FLAG_MINOR);
@@ -422,16 +460,13 @@ static void continue_on_truncated_page_is_efault(struct kunit *test)
 	struct uffd_env *env;
 	struct file *file;
 	unsigned long addr;
-	struct folio *folio;
 
 	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MINOR, &file, &addr);
-	folio = uffd_kunit_added_folio(test, file->f_mapping, 1);
-	uffd_shim_folio_unlock(folio);
-	truncate_setsize(file_inode(file), PAGE_SIZE);
-	truncate_setsize(file_inode(file), TEST_PAGES * PAGE_SIZE);
+	seed(test, file, 1, "gone");
+	resize(test, file, PAGE_SIZE);
+	resize(test, file, TEST_PAGES * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_range_ioctl(env, UFFDIO_CONTINUE,
 							addr + PAGE_SIZE));
-	uffd_shim_folio_put(folio);
 }
 
 /* --- POISON -------------------------------------------------------------- */

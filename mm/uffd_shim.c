@@ -70,12 +70,28 @@ EXPORT_SYMBOL_GPL(uffd_shim_features);
 
 #ifdef CONFIG_UFFD_SHIM_NATIVE
 static int uffd_shim_mmap_prepare(struct vm_area_desc *desc);
-#define is_shim_fops(fops) ((fops)->mmap_prepare == uffd_shim_mmap_prepare)
-#define has_mmap_hook(fops) ((fops)->mmap || (fops)->mmap_prepare)
+
+static bool is_shim_fops(const struct file_operations *fops)
+{
+	return fops->mmap_prepare == uffd_shim_mmap_prepare;
+}
+
+static bool has_mmap_hook(const struct file_operations *fops)
+{
+	return fops->mmap || fops->mmap_prepare;
+}
 #else
 static int uffd_shim_mmap_fallback(struct file *file, struct vm_area_struct *vma);
-#define is_shim_fops(fops) ((fops)->mmap == uffd_shim_mmap_fallback)
-#define has_mmap_hook(fops) ((fops)->mmap)
+
+static bool is_shim_fops(const struct file_operations *fops)
+{
+	return fops->mmap == uffd_shim_mmap_fallback;
+}
+
+static bool has_mmap_hook(const struct file_operations *fops)
+{
+	return fops->mmap;
+}
 #endif
 
 /**

@@ -30,6 +30,7 @@ struct uffd_shim_type {
 	struct address_space_operations aops;
 	struct file_system_type *fs_type;
 	struct list_head fs_node;
+	atomic_t nr_sb;		/* live superblocks; unregister waits for 0 */
 };
 
 int uffd_shim_type_account(const struct uffd_shim_type *type,

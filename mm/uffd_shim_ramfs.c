@@ -27,6 +27,7 @@
 #include <linux/shmem_fs.h>
 #include <linux/splice.h>
 #include <linux/uio.h>
+#include <linux/wait_bit.h>
 #include "uffd_shim_internal.h"
 
 #define UFFD_SHIM_RAM_MAGIC 0x75667372	/* "ufsr" */
@@ -182,8 +183,9 @@ static int __maybe_unused ram_write_end_file(struct file *file,
 }
 
 #define WRITE_BEGIN_TAKES_KIOCB						\
-	__builtin_types_compatible_p(typeof(((struct address_space_operations *)NULL)->write_begin), \
-				     typeof(ram_write_begin) *)
+	__builtin_types_compatible_p(					\
+		typeof(((struct address_space_operations *)NULL)->write_begin), \
+		typeof(ram_write_begin) *)
 
 /**
  * uffd_shim_ram_init_aops() - the address_space_operations of a type's RAM files.
@@ -448,6 +450,10 @@ static const struct super_operations ram_sops = {
 
 static int ram_fill_super(struct super_block *sb, struct fs_context *fc)
 {
+	struct uffd_shim_type *type = sb->s_fs_info;
+
+	/* Paired in ram_kill_sb(), which runs even if this fails. */
+	atomic_inc(&type->nr_sb);
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_blocksize = PAGE_SIZE;
 	sb->s_blocksize_bits = PAGE_SHIFT;
@@ -459,6 +465,19 @@ static int ram_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_time_gran = 1;
 	sb->s_root = d_make_root(ram_new_inode(sb, NULL, S_IFDIR | 0755));
 	return sb->s_root ? 0 : -ENOMEM;
+}
+
+static void ram_kill_sb(struct super_block *sb)
+{
+	struct uffd_shim_type *type = sb->s_fs_info;
+
+#ifdef CONFIG_UFFD_SHIM_D_MAKE_PERSISTENT
+	kill_anon_super(sb);
+#else
+	kill_litter_super(sb);	/* drops the pinned dentries */
+#endif
+	if (atomic_dec_and_test(&type->nr_sb))
+		wake_up_var(&type->nr_sb);
 }
 
 static int ram_get_tree(struct fs_context *fc)
@@ -521,11 +540,7 @@ int uffd_shim_register_fs(struct uffd_shim_type *type,
 		return -EINVAL;
 
 	fs_type->init_fs_context = ram_init_fs_context;
-#ifdef CONFIG_UFFD_SHIM_D_MAKE_PERSISTENT
-	fs_type->kill_sb = kill_anon_super;
-#else
-	fs_type->kill_sb = kill_litter_super;	/* drops the pinned dentries */
-#endif
+	fs_type->kill_sb = ram_kill_sb;
 	type->fops.owner = fs_type->owner;
 	type->ops.new_inode = ram_new_inode;	/* for the directory iops */
 	type->fs_type = fs_type;
@@ -544,13 +559,18 @@ EXPORT_SYMBOL_GPL(uffd_shim_register_fs);
  * uffd_shim_ram_unregister() - undo uffd_shim_register_fs(), if it was done.
  * @type: the type being unregistered.
  *
- * Context: no mount of the file system is left (a mount pins the owner).
+ * Waits for the last superblock to be gone: a mount pins the owner module,
+ * but the final mntput() of a kernel-internal mount (kern_unmount() from a
+ * kernel thread, a built-in user) is deferred to a work item.
+ *
+ * Context: process context, may sleep; no mount of the file system is left.
  */
 void uffd_shim_ram_unregister(struct uffd_shim_type *type)
 {
 	if (!type->fs_type)
 		return;
 	unregister_filesystem(type->fs_type);	/* no-op if never registered */
+	wait_var_event(&type->nr_sb, !atomic_read(&type->nr_sb));
 	mutex_lock(&ram_types_lock);
 	list_del(&type->fs_node);
 	mutex_unlock(&ram_types_lock);

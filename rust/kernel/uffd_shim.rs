@@ -611,6 +611,8 @@ impl<T: MemoryType> OpsTable<T> {
             } else {
                 None
             },
+            // Rust needs 7.2's kernel crate, which comes with the native backend.
+            flags: 0,
         }
     };
 }
