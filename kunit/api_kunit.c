@@ -160,8 +160,29 @@ static void register_reads_no_field_beyond_a_v1_table(struct kunit *test)
 	uffd_shim_unregister(type);
 }
 
+/* Without KASAN: later fields full of garbage must not matter to API 1. */
+static void register_ignores_later_fields_of_a_v1_table(struct kunit *test)
+{
+	size_t v1_size = offsetofend(struct uffd_shim_ops, new_inode);
+	struct uffd_shim_ops ops;
+	struct uffd_shim_type *type;
+
+	memset(&ops, 0xff, sizeof(ops));	/* unknown flags, bogus free_folio */
+	memcpy(&ops, &uffd_kunit_ops, v1_size);
+	ops.api_version = 1;
+	type = uffd_shim_register(&ops);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, type);
+	uffd_shim_unregister(type);
+}
+
+/*
+ * Built in, THIS_MODULE is NULL and would prove nothing: a stand-in owner,
+ * never dereferenced, as the file system is never mounted.
+ */
+static struct module kunit_ram_owner;
+
 static struct file_system_type kunit_ram_fs = {
-	.owner = THIS_MODULE,
+	.owner = &kunit_ram_owner,
 	.name = "uffd_shim_kunit_ram",
 };
 
@@ -184,18 +205,15 @@ static struct uffd_shim_type *register_ram_type(struct kunit *test)
 static void register_fs_refuses_types_with_own_vfs_hooks(struct kunit *test)
 {
 	struct uffd_shim_ops ops = uffd_kunit_ops;
-	struct uffd_shim_type *type;
 
 	/* uffd_kunit_type brings its own fops. */
 	KUNIT_EXPECT_EQ(test, -EINVAL,
 			uffd_shim_register_fs(uffd_kunit_type, &kunit_ram_fs));
 
+	/* NULL fops means RAM-fs files, whose inodes the shim makes. */
 	ops.fops = NULL;
 	ops.new_inode = no_inode;
-	type = uffd_shim_register(&ops);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, type);
-	KUNIT_EXPECT_EQ(test, -EINVAL, uffd_shim_register_fs(type, &kunit_ram_fs));
-	uffd_shim_unregister(type);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(uffd_shim_register(&ops)), -EINVAL);
 }
 
 static void register_fs_twice_is_ebusy(struct kunit *test)
@@ -205,6 +223,19 @@ static void register_fs_twice_is_ebusy(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, uffd_shim_register_fs(type, &kunit_ram_fs));
 	KUNIT_EXPECT_EQ(test, -EBUSY, uffd_shim_register_fs(type, &kunit_ram_fs));
 	uffd_shim_unregister(type);
+}
+
+/* A second type cannot take (and on failure must not drop) the first's fs. */
+static void register_fs_of_an_fs_type_in_use_is_ebusy(struct kunit *test)
+{
+	struct uffd_shim_type *first = register_ram_type(test);
+	struct uffd_shim_type *second = register_ram_type(test);
+
+	KUNIT_ASSERT_EQ(test, 0, uffd_shim_register_fs(first, &kunit_ram_fs));
+	KUNIT_EXPECT_EQ(test, -EBUSY, uffd_shim_register_fs(second, &kunit_ram_fs));
+	KUNIT_EXPECT_EQ(test, -EBUSY, register_filesystem(&kunit_ram_fs_probe));
+	uffd_shim_unregister(second);
+	uffd_shim_unregister(first);
 }
 
 /* The name is taken while the type is registered and free after. */
@@ -226,7 +257,7 @@ static void ram_type_files_take_the_fs_owner_and_ram_fops(struct kunit *test)
 	const struct file_operations *fops = uffd_shim_type_fops(type);
 
 	KUNIT_ASSERT_EQ(test, 0, uffd_shim_register_fs(type, &kunit_ram_fs));
-	KUNIT_EXPECT_PTR_EQ(test, fops->owner, THIS_MODULE);
+	KUNIT_EXPECT_PTR_EQ(test, fops->owner, &kunit_ram_owner);
 	KUNIT_EXPECT_NOT_NULL(test, fops->read_iter);
 	KUNIT_EXPECT_NOT_NULL(test, fops->write_iter);
 	KUNIT_EXPECT_NOT_NULL(test, fops->fallocate);
@@ -761,8 +792,10 @@ static struct kunit_case uffd_shim_api_cases[] = {
 	KUNIT_CASE(register_copies_template_and_adds_mmap),
 	KUNIT_CASE(dir_iops_only_for_types_with_new_inode),
 	KUNIT_CASE(register_reads_no_field_beyond_a_v1_table),
+	KUNIT_CASE(register_ignores_later_fields_of_a_v1_table),
 	KUNIT_CASE(register_fs_refuses_types_with_own_vfs_hooks),
 	KUNIT_CASE(register_fs_twice_is_ebusy),
+	KUNIT_CASE(register_fs_of_an_fs_type_in_use_is_ebusy),
 	KUNIT_CASE(register_fs_registers_until_unregister),
 	KUNIT_CASE(ram_type_files_take_the_fs_owner_and_ram_fops),
 	KUNIT_CASE(file_and_vma_type_lookup),

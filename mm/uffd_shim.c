@@ -113,18 +113,13 @@ EXPORT_SYMBOL_GPL(uffd_shim_file_type);
  * @vma: any VMA.
  *
  * Return: the type whose vm_operations_struct @vma uses, or NULL (anonymous
- * memory, other files, or a driver that replaced vm_ops). With the shmem
- * fallback, the type whose file the shmem mapping stands in for.
+ * memory, other files, or a driver that replaced vm_ops). Always NULL with
+ * the shmem fallback: its mappings are shmem's, and pin nothing of the type.
  */
 const struct uffd_shim_type *uffd_shim_vma_type(const struct vm_area_struct *vma)
 {
-	const struct uffd_shim_type *type;
+	const struct uffd_shim_type *type = uffd_shim_file_type(vma->vm_file);
 
-	if (!IS_ENABLED(CONFIG_UFFD_SHIM_NATIVE))
-		/* uffd_shim_mmap_fallback() left the type there; shmem uses none. */
-		return vma_is_shmem((struct vm_area_struct *)vma) ?
-		       vma->vm_private_data : NULL;
-	type = uffd_shim_file_type(vma->vm_file);
 	if (!type || vma->vm_ops != &type->vm_ops)
 		return NULL;
 	return type;
@@ -1021,18 +1016,15 @@ static int uffd_shim_mmap_fallback(struct file *file, struct vm_area_struct *vma
 {
 	const struct uffd_shim_type *type = uffd_shim_file_type(file);
 	struct file *backing = uffd_shim_ram_backing(file_inode(file));
-	int err;
 
 	if (WARN_ON_ONCE(!type))
 		return -ENODEV;
-	if (!backing)
-		return -EOPNOTSUPP;	/* not a file of the shim's RAM fs */
+	/* Not a RAM-fs file, or a shmem that moved to ->mmap_prepare. */
+	if (!backing || !backing->f_op->mmap)
+		return -EOPNOTSUPP;
 	file_accessed(file);
 	vma_set_file(vma, backing);
-	err = backing->f_op->mmap(backing, vma);
-	if (!err)
-		vma->vm_private_data = (void *)type;
-	return err;
+	return backing->f_op->mmap(backing, vma);
 }
 
 static void init_uffd_ops(struct uffd_shim_type *type)
@@ -1063,8 +1055,9 @@ static int check_ops(const struct uffd_shim_ops *ops)
 		pr_err("?: a memory type needs a name\n");
 		return -EINVAL;
 	}
-	if (ops->fops ? has_mmap_hook(ops->fops) : ops->api_version < 2) {
-		pr_err("%s: needs fops without mmap hooks (API 1) or none (API 2)\n",
+	if (ops->fops ? has_mmap_hook(ops->fops) :
+			ops->api_version < 2 || ops->new_inode) {
+		pr_err("%s: needs fops without mmap hooks, or none (API 2, RAM fs)\n",
 		       ops->name);
 		return -EINVAL;
 	}

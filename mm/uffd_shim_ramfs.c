@@ -272,8 +272,11 @@ static ssize_t ram_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		return generic_file_write_iter(iocb, from);
 	inode_lock(inode);
 	ret = generic_write_checks(iocb, from);	/* O_APPEND, limits */
-	if (ret > 0)
-		ret = vfs_iter_write(backing, from, &iocb->ki_pos, 0);
+	if (ret > 0) {
+		int err = file_remove_privs(iocb->ki_filp);	/* setuid */
+
+		ret = err ?: vfs_iter_write(backing, from, &iocb->ki_pos, 0);
+	}
 	if (ret > 0)
 		ram_sync_size(inode, backing);
 	inode_unlock(inode);
@@ -285,7 +288,7 @@ static long ram_fallocate(struct file *file, int mode, loff_t offset,
 {
 	struct inode *inode = file_inode(file);
 	struct file *backing = uffd_shim_ram_backing(inode);
-	loff_t end = offset + len;
+	loff_t end = offset + len, old_size;
 	pgoff_t index;
 	int err = 0;
 
@@ -313,10 +316,9 @@ static long ram_fallocate(struct file *file, int mode, loff_t offset,
 	err = inode_newsize_ok(inode, end);
 	if (err)
 		goto out;
-	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > i_size_read(inode))
-		i_size_write(inode, end);
-	for (index = offset >> PAGE_SHIFT;
-	     index < DIV_ROUND_UP(min(end, i_size_read(inode)), PAGE_SIZE);
+	/* As shmem does: the whole range, beyond EOF too with KEEP_SIZE. */
+	old_size = i_size_read(inode);
+	for (index = offset >> PAGE_SHIFT; index < DIV_ROUND_UP(end, PAGE_SIZE);
 	     index++) {
 		struct folio *folio = ram_get_folio(inode, index);
 
@@ -330,6 +332,13 @@ static long ram_fallocate(struct file *file, int mode, loff_t offset,
 			err = -EINTR;
 			break;
 		}
+	}
+	if (err) {
+		/* Failed: give back what was allocated past EOF, keep the size. */
+		if (end > PAGE_ALIGN(old_size))
+			truncate_pagecache_range(inode, PAGE_ALIGN(old_size), end - 1);
+	} else if (!(mode & FALLOC_FL_KEEP_SIZE) && end > old_size) {
+		i_size_write(inode, end);
 	}
 out:
 	inode_set_mtime_to_ts(inode, inode_set_ctime_current(inode));
@@ -384,8 +393,7 @@ static int ram_getattr(struct mnt_idmap *idmap, const struct path *path,
 	int err = simple_getattr(idmap, path, stat, request_mask, query_flags);
 
 	if (!err && backing)
-		stat->blocks = file_inode(backing)->i_mapping->nrpages <<
-			       (PAGE_SHIFT - 9);
+		stat->blocks = READ_ONCE(file_inode(backing)->i_blocks);
 	return err;
 }
 
@@ -406,7 +414,7 @@ static struct inode *ram_new_inode(struct super_block *sb,
 		return ERR_PTR(-EOPNOTSUPP);
 	inode = new_inode(sb);
 	if (!inode)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	inode->i_ino = get_next_ino();
 	inode_init_owner(&nop_mnt_idmap, inode, dir, mode);
 	inode->i_mapping->a_ops = &type->aops;
@@ -451,6 +459,7 @@ static const struct super_operations ram_sops = {
 static int ram_fill_super(struct super_block *sb, struct fs_context *fc)
 {
 	struct uffd_shim_type *type = sb->s_fs_info;
+	struct inode *root;
 
 	/* Paired in ram_kill_sb(), which runs even if this fails. */
 	atomic_inc(&type->nr_sb);
@@ -463,7 +472,10 @@ static int ram_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_d_flags = DCACHE_DONTCACHE;
 #endif
 	sb->s_time_gran = 1;
-	sb->s_root = d_make_root(ram_new_inode(sb, NULL, S_IFDIR | 0755));
+	root = ram_new_inode(sb, NULL, S_IFDIR | 0755);
+	if (IS_ERR(root))
+		return PTR_ERR(root);
+	sb->s_root = d_make_root(root);
 	return sb->s_root ? 0 : -ENOMEM;
 }
 
@@ -526,8 +538,9 @@ static int ram_init_fs_context(struct fs_context *fc)
  *
  * Context: process context, may sleep; before any file of @type exists.
  * Return: 0; -EINVAL if @type brings its own fops or ->new_inode, or
- * @fs_type has no name; -EBUSY if @type already has a file system; the
- * error of register_filesystem() (-EBUSY for a name in use).
+ * @fs_type has no name; -EBUSY if @type already has a file system or
+ * @fs_type is in use; the error of register_filesystem() (-EBUSY for a
+ * name in use).
  */
 int uffd_shim_register_fs(struct uffd_shim_type *type,
 			  struct file_system_type *fs_type)
@@ -538,6 +551,8 @@ int uffd_shim_register_fs(struct uffd_shim_type *type,
 		return -EBUSY;
 	if (!fs_type || !fs_type->name || type->ops.fops || type->ops.new_inode)
 		return -EINVAL;
+	if (fs_type->init_fs_context)	/* another type's, or the driver's own */
+		return -EBUSY;
 
 	fs_type->init_fs_context = ram_init_fs_context;
 	fs_type->kill_sb = ram_kill_sb;
@@ -574,6 +589,9 @@ void uffd_shim_ram_unregister(struct uffd_shim_type *type)
 	mutex_lock(&ram_types_lock);
 	list_del(&type->fs_node);
 	mutex_unlock(&ram_types_lock);
+	/* The driver may register the same static fs_type again. */
+	type->fs_type->init_fs_context = NULL;
+	type->fs_type->kill_sb = NULL;
 	type->fs_type = NULL;
 	type->ops.new_inode = NULL;
 }

@@ -34,10 +34,13 @@ OUT=${UFFD_SHIM_OUT:-$TOP/out}
 SANITIZE=${SANITIZE:-0}
 # Our Rust abstractions build on the kernel crate of 7.2 and later (VmaRef,
 # atomics, debugfs, #[kunit_tests]); a tree without them tests C only.
-if [ -z "${RUST:-}" ]; then
+# Decided from the tree, so only once it is unpacked: scripts/test sources
+# this file again after setup. Exported, so every script agrees.
+if [ -z "${RUST:-}" ] && [ -f "$KSRC/.complete" ]; then
 	RUST=1
 	[ -f "$KSRC/rust/kernel/mm/virt.rs" ] || RUST=0
 fi
+[ -z "${RUST:-}" ] || export RUST
 KUNITCONFIGS=(--kunitconfig="$TOP/kunit")
 variant=$KERNEL
 if [ "$SANITIZE" = 1 ]; then

@@ -19,7 +19,10 @@ from summary import read_ktap  # noqa: E402
 
 def suites_of(path):
     if path.endswith('.json'):
-        for group in json.load(open(path)).get('sub_groups', []):
+        groups = json.load(open(path)).get('sub_groups', [])
+        if not groups:  # the kernel crashed or hung before any suite
+            yield 'kunit (no suite ran)', ['FAIL']
+        for group in groups:
             yield group['name'], [c['status'] for c in group.get('test_cases', [])]
         return
     results = []

@@ -4,7 +4,8 @@
 uffd-shim's Rust code (rust/kernel/uffd_shim*, samples/rust/), one block
 each, and nothing else. Empty output: our code compiled without a lint.
 
-Usage: rust-lints.py BUILD-LOG
+Usage: rust-lints.py BUILD-LOG [PATH-PART]
+With PATH-PART, only the diagnostics pointing into paths containing it.
 """
 import re
 import sys
@@ -29,8 +30,10 @@ def blocks(lines):
 def main():
     with open(sys.argv[1], errors="replace") as f:
         lines = f.read().splitlines()
+    part = sys.argv[2] if len(sys.argv) > 2 else ""
     for block in blocks(lines):
-        if any(OURS.search(line) for line in block):
+        where = [line for line in block if OURS.search(line)]
+        if where and any(part in line for line in where):
             print("\n".join(block).rstrip())
 
 
