@@ -126,12 +126,32 @@ const struct uffd_shim_type *uffd_shim_vma_type(const struct vm_area_struct *vma
 }
 EXPORT_SYMBOL_GPL(uffd_shim_vma_type);
 
-int uffd_shim_type_account(const struct uffd_shim_type *type,
-			   struct inode *inode, long nr)
+static int type_account(const struct uffd_shim_type *type,
+			struct inode *inode, long nr)
 {
 	if (!type || !type->ops.account)
 		return 0;
 	return type->ops.account(inode, nr);
+}
+
+/*
+ * Account @folio to @type, then insert it at @index of @mapping: 0 with the
+ * folio locked in the cache, or an errno with nothing inserted or accounted.
+ * Every page the shim puts in a page cache comes through here.
+ */
+int uffd_shim_type_insert(const struct uffd_shim_type *type,
+			  struct address_space *mapping, struct folio *folio,
+			  pgoff_t index)
+{
+	long nr = folio_nr_pages(folio);
+	int err = type_account(type, mapping->host, nr);
+
+	if (err)
+		return err;
+	err = uffd_shim_filemap_add_folio(mapping, folio, index);
+	if (err)
+		type_account(type, mapping->host, -nr);
+	return err;
 }
 
 static bool index_beyond_eof(struct inode *inode, pgoff_t index)
@@ -644,18 +664,10 @@ static int type_filemap_add(const struct uffd_shim_type *type,
 			    struct address_space *mapping,
 			    struct folio *folio, pgoff_t index)
 {
-	int err;
-
 	/* The kernel rechecks under the PTE lock; this saves the work. */
 	if (index_beyond_eof(mapping->host, index))
 		return -EFAULT;
-	err = uffd_shim_type_account(type, mapping->host, folio_nr_pages(folio));
-	if (err)
-		return err;
-	err = uffd_shim_filemap_add_folio(mapping, folio, index);
-	if (err)
-		uffd_shim_type_account(type, mapping->host, -folio_nr_pages(folio));
-	return err;
+	return uffd_shim_type_insert(type, mapping, folio, index);
 }
 
 /**
@@ -1044,6 +1056,8 @@ static size_t ops_size(const struct uffd_shim_ops *ops)
 
 static int check_ops(const struct uffd_shim_ops *ops)
 {
+	unsigned int flags;
+
 	if (!ops)
 		return -EINVAL;
 	if (!ops->api_version || ops->api_version > UFFD_SHIM_API_VERSION) {
@@ -1061,8 +1075,9 @@ static int check_ops(const struct uffd_shim_ops *ops)
 		       ops->name);
 		return -EINVAL;
 	}
-	if (ops->api_version >= 2 && ops->flags & ~UFFD_SHIM_FLAG_NATIVE_ONLY) {
-		pr_err("%s: unknown flags %#x\n", ops->name, ops->flags);
+	flags = ops->api_version >= 2 ? ops->flags : 0;
+	if (flags & ~UFFD_SHIM_FLAG_NATIVE_ONLY) {
+		pr_err("%s: unknown flags %#x\n", ops->name, flags);
 		return -EINVAL;
 	}
 	if (ops->modes & ~UFFD_SHIM_MODE_ALL) {
@@ -1075,6 +1090,9 @@ static int check_ops(const struct uffd_shim_ops *ops)
 		       ops->name);
 		return -EINVAL;
 	}
+	if (!IS_ENABLED(CONFIG_UFFD_SHIM_NATIVE) &&
+	    flags & UFFD_SHIM_FLAG_NATIVE_ONLY)
+		return -EOPNOTSUPP;
 	return 0;
 }
 
@@ -1097,9 +1115,6 @@ struct uffd_shim_type *uffd_shim_register(const struct uffd_shim_ops *ops)
 
 	if (err)
 		return ERR_PTR(err);
-	if (!IS_ENABLED(CONFIG_UFFD_SHIM_NATIVE) && ops->api_version >= 2 &&
-	    ops->flags & UFFD_SHIM_FLAG_NATIVE_ONLY)
-		return ERR_PTR(-EOPNOTSUPP);
 	type = kzalloc_obj(*type);
 	if (!type)
 		return ERR_PTR(-ENOMEM);

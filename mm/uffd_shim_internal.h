@@ -33,8 +33,9 @@ struct uffd_shim_type {
 	atomic_t nr_sb;		/* live superblocks; unregister waits for 0 */
 };
 
-int uffd_shim_type_account(const struct uffd_shim_type *type,
-			   struct inode *inode, long nr);
+int uffd_shim_type_insert(const struct uffd_shim_type *type,
+			  struct address_space *mapping, struct folio *folio,
+			  pgoff_t index);
 
 /* uffd_shim_ramfs.c */
 extern const struct file_operations uffd_shim_ram_fops;

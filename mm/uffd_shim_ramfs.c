@@ -103,12 +103,9 @@ static struct folio *ram_get_folio(struct inode *inode, pgoff_t index)
 			return ERR_PTR(-ENOMEM);
 		folio_zero_range(folio, 0, folio_size(folio));
 		__folio_mark_uptodate(folio);
-		err = uffd_shim_type_account(inode_type(inode), inode, 1);
-		if (!err) {
-			err = uffd_shim_filemap_add_folio(mapping, folio, index);
-			if (err)
-				uffd_shim_type_account(inode_type(inode), inode, -1);
-		}
+		/* Any index: a write fills the page before it moves EOF. */
+		err = uffd_shim_type_insert(inode_type(inode), mapping, folio,
+					    index);
 		if (!err)
 			return folio;
 		folio_put(folio);
