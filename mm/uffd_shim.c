@@ -819,6 +819,12 @@ retry:
 			folio_put(folio);
 			return VM_FAULT_HWPOISON;
 		}
+		/* As filemap_fault(): truncation may not have reached it yet. */
+		if (unlikely(index_beyond_eof(inode, vmf->pgoff))) {
+			folio_unlock(folio);
+			folio_put(folio);
+			return VM_FAULT_SIGBUS;
+		}
 		vmf->page = folio_file_page(folio, vmf->pgoff);
 		return VM_FAULT_LOCKED;
 	}
@@ -839,6 +845,18 @@ retry:
 		if (err == -EEXIST)
 			goto retry;
 		return errno_to_fault(err);
+	}
+	/*
+	 * A truncation that set i_size after the check in type_filemap_add()
+	 * may have swept the page cache before this insertion: recheck now
+	 * that the folio is findable and locked, as shmem does, or it would
+	 * outlive the truncation beyond EOF.
+	 */
+	if (unlikely(index_beyond_eof(inode, vmf->pgoff))) {
+		filemap_remove_folio(folio);
+		folio_unlock(folio);
+		folio_put(folio);
+		return VM_FAULT_SIGBUS;
 	}
 	vmf->page = folio_file_page(folio, vmf->pgoff);
 	return VM_FAULT_LOCKED;

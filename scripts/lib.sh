@@ -59,7 +59,8 @@ RESULTS=$OUT/$variant
 # difference into an existing root.
 ROOT_PACKAGES="build-essential bc bison flex libelf-dev libssl-dev cpio kmod
 rsync python3 rustc rust-src rustfmt rust-clippy bindgen libclang-dev clang lld
-llvm dwarves sparse busybox-static qemu-system-x86 perl xz-utils git"
+llvm dwarves sparse busybox-static qemu-system-x86 perl xz-utils git
+python3-matplotlib"
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -67,13 +68,15 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # kvm_works BZIMAGE: does KVM actually boot this kernel here? On some hosts
 # /dev/kvm opens and tiny guests run, yet a Linux guest hangs, so the probe
 # boots the real kernel with no init: it must reach the "no init" panic and
-# leave (panic=-1, -no-reboot) well within the timeout. The answer is kept
-# next to the image. UFFD_SHIM_KVM=0/1 overrides.
+# leave (panic=-1, -no-reboot) well within the timeout. Whether KVM works
+# is the host's property: the answer is kept per host kernel and QEMU, so a
+# rebuilt image does not pay the probe again. UFFD_SHIM_KVM=0/1 overrides.
 kvm_works() {
-	local image=$1 stamp=$1.kvm-probe out
+	local image=$1 stamp out
 	if [ -n "${UFFD_SHIM_KVM:-}" ]; then [ "$UFFD_SHIM_KVM" = 1 ]; return; fi
 	[ -c /dev/kvm ] || return 1
-	if [ ! -f "$stamp" ] || [ "$stamp" -ot "$image" ]; then
+	stamp=$CACHE/kvm-probe.$(uname -r).$(stat -c %Y "$ROOT/usr/bin/qemu-system-x86_64")
+	if [ ! -f "$stamp" ]; then
 		out=$(timeout 60 unshare --mount --fork -- /bin/sh -c '
 			mount --make-rprivate /
 			mkdir -p "$1$2"; mount --bind "$2" "$1$2"

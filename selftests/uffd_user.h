@@ -18,13 +18,13 @@
 
 static long page_size;
 
-static void fill_pattern(char *buf, long len, int seed)
+static inline void fill_pattern(char *buf, long len, int seed)
 {
 	for (long i = 0; i < len; i++)
 		buf[i] = (char)(seed + i * 7);
 }
 
-static int check_pattern(const char *buf, long len, int seed)
+static inline int check_pattern(const char *buf, long len, int seed)
 {
 	for (long i = 0; i < len; i++)
 		if (buf[i] != (char)(seed + i * 7))
@@ -45,7 +45,7 @@ struct handler {
 	pthread_t thread;
 };
 
-static int uffd_open(unsigned long long features)
+static inline int uffd_open(unsigned long long features)
 {
 	struct uffdio_api api = { .api = UFFD_API, .features = features };
 	int uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
@@ -59,8 +59,8 @@ static int uffd_open(unsigned long long features)
 	return uffd;
 }
 
-static int uffd_register(int uffd, void *addr, long len, unsigned long long mode,
-			 unsigned long long *ioctls)
+static inline int uffd_register(int uffd, void *addr, long len,
+				unsigned long long mode, unsigned long long *ioctls)
 {
 	struct uffdio_register reg = {
 		.range = { .start = (unsigned long)addr, .len = len },
@@ -73,35 +73,35 @@ static int uffd_register(int uffd, void *addr, long len, unsigned long long mode
 	return ret ? -errno : 0;
 }
 
-static int uffd_copy(int uffd, unsigned long dst, const void *src, long len)
+static inline int uffd_copy(int uffd, unsigned long dst, const void *src, long len)
 {
 	struct uffdio_copy c = { .dst = dst, .src = (unsigned long)src, .len = len };
 
 	return ioctl(uffd, UFFDIO_COPY, &c) ? -errno : 0;
 }
 
-static int uffd_zeropage(int uffd, unsigned long dst, long len)
+static inline int uffd_zeropage(int uffd, unsigned long dst, long len)
 {
 	struct uffdio_zeropage z = { .range = { .start = dst, .len = len } };
 
 	return ioctl(uffd, UFFDIO_ZEROPAGE, &z) ? -errno : 0;
 }
 
-static int uffd_continue(int uffd, unsigned long dst, long len)
+static inline int uffd_continue(int uffd, unsigned long dst, long len)
 {
 	struct uffdio_continue c = { .range = { .start = dst, .len = len } };
 
 	return ioctl(uffd, UFFDIO_CONTINUE, &c) ? -errno : 0;
 }
 
-static int uffd_poison(int uffd, unsigned long dst, long len)
+static inline int uffd_poison(int uffd, unsigned long dst, long len)
 {
 	struct uffdio_poison p = { .range = { .start = dst, .len = len } };
 
 	return ioctl(uffd, UFFDIO_POISON, &p) ? -errno : 0;
 }
 
-static int uffd_wp(int uffd, unsigned long dst, long len, int protect)
+static inline int uffd_wp(int uffd, unsigned long dst, long len, int protect)
 {
 	struct uffdio_writeprotect w = {
 		.range = { .start = dst, .len = len },
@@ -112,7 +112,7 @@ static int uffd_wp(int uffd, unsigned long dst, long len, int protect)
 }
 
 /* The fault-handling thread: resolve each fault as h->how says. */
-static void *handler_main(void *arg)
+static inline void *handler_main(void *arg)
 {
 	struct handler *h = arg;
 	char *page = aligned_alloc(page_size, page_size);
@@ -155,14 +155,14 @@ static void *handler_main(void *arg)
 	return NULL;
 }
 
-static void handler_start(struct handler *h, int uffd, enum resolve how, int seed)
+static inline void handler_start(struct handler *h, int uffd, enum resolve how, int seed)
 {
 	*h = (struct handler){ .uffd = uffd, .how = how, .seed = seed };
 	pthread_create(&h->thread, NULL, handler_main, h);
 }
 
 /* poll() is a cancellation point; a resolved fault is counted before it. */
-static void handler_stop(struct handler *h)
+static inline void handler_stop(struct handler *h)
 {
 	pthread_cancel(h->thread);
 	pthread_join(h->thread, NULL);
