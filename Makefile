@@ -18,12 +18,13 @@ SANITIZE ?= 0
 # RUST unset: 1 where the tree's kernel crate is new enough (scripts/lib.sh)
 export KERNEL SANITIZE RUST
 
-.PHONY: all setup overlay test test-matrix demo check clean help
+.PHONY: all setup overlay test test-matrix bench demo check clean help
 all: help
 
 help:
 	@echo "make setup    toolchain root + kernel source into the cache (root)"
 	@echo "make test     build, boot under QEMU, run every suite"
+	@echo "make bench    fault round-trips/s: samples vs shmem vs anon, one VM"
 	@echo "make demo     boot a kernel with uffd-shim and show it working"
 	@echo "make check    style checks only (checkpatch, kernel-doc)"
 	@echo "KERNEL=6.12|7.2|7.3 selects the kernel series (default 7.2)"
@@ -42,6 +43,9 @@ test:
 
 test-matrix:
 	scripts/test-matrix
+
+bench:
+	scripts/bench
 
 demo:
 	scripts/demo

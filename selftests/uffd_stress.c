@@ -63,7 +63,21 @@ struct page_state {
 	unsigned int want;	/* generation held; 0: zeroes */
 	unsigned int fill;	/* generation the handler fills a hole with */
 	int hole;		/* not in the page cache */
+	/* The last changes, printed if the page reads wrong. */
+	unsigned int nhist;
+	struct { char op; unsigned int gen; } hist[8];
 };
+
+/* Record a change of @p: op W pwrite, P/R store through the plain/registered
+ * mapping, H punch, T truncate, C copy, Z zeropage, M continue.
+ */
+static void note(struct page_state *p, char op, unsigned int gen)
+{
+	unsigned int n = __atomic_fetch_add(&p->nhist, 1, __ATOMIC_RELAXED) % 8;
+
+	p->hist[n].op = op;
+	p->hist[n].gen = gen;
+}
 
 static struct page_state pages[PAGES];
 static char *reg_map, *plain_map;		/* checked file */
@@ -160,9 +174,16 @@ static void verdict(const char *how, const char *got, unsigned int i,
 		long_off++;
 	describe(((unsigned long long *)got)[long_off] - long_off * MIX,
 		 &other_i, &other_gen);
-	if (st.lost + st.corrupt <= 5)
-		printf("# page %u (%s): expected generation %u, from byte %u read page %u generation %u\n",
-		       i, how, gen, long_off * 8, other_i, other_gen);
+	if (st.lost + st.corrupt <= 5) {
+		struct page_state *p = &pages[i];
+		char hist[8 * 16] = "", *h = hist;
+
+		for (unsigned int n = p->nhist - 8; n != p->nhist; n++)
+			h += sprintf(h, " %c%u", p->hist[n % 8].op ?: '-', p->hist[n % 8].gen);
+		printf("# page %u (%s): expected generation %u, %s %u: page %u generation %u\n",
+		       i, how, gen, "read from byte", long_off * 8, other_i, other_gen);
+		printf("# page %u history, oldest first:%s\n", i, hist);
+	}
 }
 
 static void *checker(void *arg)
@@ -226,6 +247,7 @@ static void *mutator(void *arg)
 			for (unsigned int j = k; j < PAGES; j++) {
 				pages[j].hole = 1;
 				pages[j].fill = rnd(&seed) % 3 ? new_gen() : 0;
+				note(&pages[j], 'T', pages[j].fill);
 			}
 			for (unsigned int j = PAGES; j-- > k;)
 				pthread_rwlock_unlock(&pages[j].lock);
@@ -248,6 +270,7 @@ static void *mutator(void *arg)
 			p->want = gen;
 			p->hole = 0;
 			zap(i, 1);
+			note(p, 'W', gen);
 			count(pwrite);
 			break;
 		case 3 ... 5:
@@ -255,6 +278,7 @@ static void *mutator(void *arg)
 			pattern((unsigned long long *)(plain_map + i * page_size), i, gen);
 			p->want = gen;
 			p->hole = 0;
+			note(p, 'P', gen);
 			count(map_write);
 			break;
 		case 6 ... 7:
@@ -262,6 +286,7 @@ static void *mutator(void *arg)
 			pattern((unsigned long long *)(reg_map + i * page_size), i, gen);
 			p->want = gen;
 			p->hole = 0;
+			note(p, 'R', gen);
 			count(uffd_write);
 			break;
 		default:
@@ -272,6 +297,7 @@ static void *mutator(void *arg)
 			}
 			p->hole = 1;
 			p->fill = rnd(&seed) % 3 ? gen : 0;
+			note(p, 'H', p->fill);
 			count(punch);
 		}
 		pthread_rwlock_unlock(&p->lock);
@@ -337,6 +363,7 @@ static void resolve_checked(unsigned long addr, unsigned int i, int minor,
 	if (!err) {
 		p->want = gen;
 		__atomic_store_n(&p->hole, 0, __ATOMIC_RELEASE);
+		note(p, minor ? 'M' : gen ? 'C' : 'Z', gen);
 		if (minor)
 			count(cont);
 		else if (gen)
