@@ -197,7 +197,7 @@ static void run(const struct target *tg, enum mode how, int threads)
 		return;
 	fd = open_target(tg, len);
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			 tg->anon ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED, fd, 0);
+		   tg->anon ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED, fd, 0);
 
 	if (map == MAP_FAILED)
 		die("mmap");
