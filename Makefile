@@ -29,7 +29,7 @@ help:
 	@echo "make check    style checks only (checkpatch, kernel-doc)"
 	@echo "KERNEL=6.12|7.2|7.3 selects the kernel series (default 7.2)"
 	@echo "make test-matrix   make test on 6.12, 7.2 and 7.3, one table"
-	@echo "SANITIZE=1 adds KASAN, PROVE_LOCKING and DEBUG_VM (own build dir)"
+	@echo "SANITIZE=1 adds KASAN, lockdep, DEBUG_VM, kmemleak, fault injection"
 	@echo "RUST=0 tests the C-only kernel, CONFIG_RUST=n (own build dir)"
 
 setup:

@@ -341,16 +341,21 @@ static int fill(unsigned long addr, unsigned int i, unsigned int gen,
 
 /*
  * A fault in the checked file. The faulting thread holds page @i's lock
- * until it is woken, so the model is updated between the fill and the
- * wake-up: after it, a mutator may change the page at once.
+ * until it has read the page, so the model is updated before the wake-up:
+ * after it, a mutator may change the page at once. And before the fill
+ * itself for what the reader compares: a thread that had not gone to sleep
+ * yet in handle_userfault() goes on as soon as the page is mapped.
  */
 static void resolve_checked(unsigned long addr, unsigned int i, int minor,
 			    unsigned long long *buf)
 {
 	struct page_state *p = &pages[i];
 	int hole = p->hole;
-	unsigned int gen = hole ? p->fill : p->want;
-	int err = fill(addr, i, gen, minor, buf);
+	unsigned int old = p->want, gen = hole ? p->fill : old;
+	int err;
+
+	__atomic_store_n(&p->want, gen, __ATOMIC_RELEASE);
+	err = fill(addr, i, gen, minor, buf);
 
 	if (!err && minor && hole) {
 		count(came_back);
@@ -360,8 +365,9 @@ static void resolve_checked(unsigned long addr, unsigned int i, int minor,
 		count(lost);	/* it was there: who took it? */
 		printf("# page %u: generation %u vanished\n", i, gen);
 	}
+	if (err)
+		__atomic_store_n(&p->want, old, __ATOMIC_RELEASE);
 	if (!err) {
-		p->want = gen;
 		__atomic_store_n(&p->hole, 0, __ATOMIC_RELEASE);
 		note(p, minor ? 'M' : gen ? 'C' : 'Z', gen);
 		if (minor)
