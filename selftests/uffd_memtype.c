@@ -6,9 +6,10 @@
  *
  *   UFFD_MEMTYPE_DIR=/mnt/ramfile ./uffd_memtype
  *
- * Files are created in that directory (a mount of the memory type). If
- * UFFD_MEMTYPE_PAGES names a file holding the type's page count, leak
- * checks compare it before and after.
+ * Files are created in that directory (a mount of any memory type: the
+ * suite is generic). If UFFD_MEMTYPE_PAGES names a file holding the type's
+ * page count, leak checks compare it before and after. Tests of a mode the
+ * type does not declare skip, saying so.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -76,6 +77,43 @@ static int memtype_file(long pages)
 	}
 	return fd;
 }
+
+/*
+ * The modes the type declares, found as userspace finds them: a type's
+ * mappings refuse UFFDIO_REGISTER in a mode it did not declare (EINVAL).
+ * Probed once, before the tests; each test needing a mode skips without it.
+ */
+static unsigned long long type_modes;
+
+static void probe_modes(void)
+{
+	static const unsigned long long modes[] = {
+		UFFDIO_REGISTER_MODE_MISSING, UFFDIO_REGISTER_MODE_MINOR,
+		UFFDIO_REGISTER_MODE_WP,
+	};
+	int fd = memtype_file(1);
+	char *map = fd < 0 ? MAP_FAILED :
+		    mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	for (int i = 0; map != MAP_FAILED && i < 3; i++) {
+		int uffd = uffd_open(0);
+
+		if (uffd >= 0 && !uffd_register(uffd, map, page_size, modes[i], NULL))
+			type_modes |= modes[i];
+		if (uffd >= 0)
+			close(uffd);
+	}
+	if (map != MAP_FAILED)
+		munmap(map, page_size);
+	if (fd >= 0)
+		close(fd);
+}
+
+#define NEEDS(mode)							\
+	do {								\
+		if (!(type_modes & UFFDIO_REGISTER_MODE_##mode))	\
+			SKIP(return, "the type does not declare " #mode); \
+	} while (0)
 
 static int all_zero(const char *buf, long len)
 {
@@ -326,6 +364,7 @@ TEST_F(memtype, register_missing_offers_copy_zeropage_poison)
 {
 	unsigned long long ioctls = 0;
 
+	NEEDS(MISSING);
 	map_file(MAP_SHARED);
 	ASSERT_EQ(0, uffd_register(self->uffd, self->map, self->len,
 				   UFFDIO_REGISTER_MODE_MISSING, &ioctls));
@@ -339,6 +378,7 @@ TEST_F(memtype, register_minor_offers_continue)
 {
 	unsigned long long ioctls = 0;
 
+	NEEDS(MINOR);
 	map_file(MAP_SHARED);
 	ASSERT_EQ(0, uffd_register(self->uffd, self->map, self->len,
 				   UFFDIO_REGISTER_MODE_MINOR, &ioctls));
@@ -390,6 +430,7 @@ TEST_F(memtype, missing_shared_resolved_by_copy_fills_page_cache)
 {
 	char out[64];
 
+	NEEDS(MISSING);
 	missing_fault(_metadata, self->uffd, map_file(MAP_SHARED), self->len, RESOLVE_COPY);
 	/* The filled page is the file's page: read() sees it too. */
 	ASSERT_EQ(sizeof(out), pread(self->fd, out, sizeof(out), 3 * page_size));
@@ -400,6 +441,7 @@ TEST_F(memtype, missing_shared_resolved_by_zeropage)
 {
 	struct stat st;
 
+	NEEDS(MISSING);
 	missing_fault(_metadata, self->uffd, map_file(MAP_SHARED), self->len, RESOLVE_ZEROPAGE);
 	ASSERT_EQ(0, fstat(self->fd, &st));
 	EXPECT_EQ(page_size / 512, st.st_blocks);
@@ -409,6 +451,7 @@ TEST_F(memtype, missing_private_resolved_by_copy_leaves_file_alone)
 {
 	struct stat st;
 
+	NEEDS(MISSING);
 	missing_fault(_metadata, self->uffd, map_file(MAP_PRIVATE), self->len, RESOLVE_COPY);
 	ASSERT_EQ(0, fstat(self->fd, &st));
 	EXPECT_EQ(0, st.st_blocks);
@@ -416,14 +459,18 @@ TEST_F(memtype, missing_private_resolved_by_copy_leaves_file_alone)
 
 TEST_F(memtype, missing_private_resolved_by_zeropage)
 {
+	NEEDS(MISSING);
 	missing_fault(_metadata, self->uffd, map_file(MAP_PRIVATE), self->len, RESOLVE_ZEROPAGE);
 }
 
 TEST_F(memtype, copy_twice_is_eexist)
 {
-	char *map = map_file(MAP_SHARED);
-	char *page = aligned_alloc(page_size, page_size);
+	char *map;
+	char *page;
 
+	NEEDS(MISSING);
+	map = map_file(MAP_SHARED);
+	page = aligned_alloc(page_size, page_size);
 	fill_pattern(page, page_size, 1);
 	ASSERT_EQ(0, uffd_register(self->uffd, map, self->len,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
@@ -437,9 +484,12 @@ TEST_F(memtype, copy_twice_is_eexist)
 
 TEST_F(memtype, copy_beyond_eof_is_efault)
 {
-	char *map = map_file(MAP_SHARED);
-	char *page = aligned_alloc(page_size, page_size);
+	char *map;
+	char *page;
 
+	NEEDS(MISSING);
+	map = map_file(MAP_SHARED);
+	page = aligned_alloc(page_size, page_size);
 	ASSERT_EQ(0, uffd_register(self->uffd, map, self->len,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	ASSERT_EQ(0, ftruncate(self->fd, 2 * page_size));
@@ -452,9 +502,12 @@ TEST_F(memtype, copy_beyond_eof_is_efault)
 
 TEST_F(memtype, copy_unaligned_is_einval)
 {
-	char *map = map_file(MAP_SHARED);
-	char *page = aligned_alloc(page_size, page_size);
+	char *map;
+	char *page;
 
+	NEEDS(MISSING);
+	map = map_file(MAP_SHARED);
+	page = aligned_alloc(page_size, page_size);
 	ASSERT_EQ(0, uffd_register(self->uffd, map, self->len,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	EXPECT_EQ(-EINVAL, uffd_copy(self->uffd, (unsigned long)map + 8, page,
@@ -484,8 +537,10 @@ static void minor_fault(struct __test_metadata *_metadata, int uffd,
 
 TEST_F(memtype, minor_after_write_resolved_by_continue)
 {
-	char *page = malloc(page_size);
+	char *page;
 
+	NEEDS(MINOR);
+	page = malloc(page_size);
 	fill_pattern(page, page_size, 9);
 	ASSERT_EQ(page_size, pwrite(self->fd, page, page_size, 2 * page_size));
 	minor_fault(_metadata, self->uffd, map_file(MAP_SHARED), self->len);
@@ -494,9 +549,11 @@ TEST_F(memtype, minor_after_write_resolved_by_continue)
 
 TEST_F(memtype, minor_after_alias_mapping_fill_resolved_by_continue)
 {
-	char *alias = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			   self->fd, 0);
+	char *alias;
 
+	NEEDS(MINOR);
+	alias = mmap(NULL, self->len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     self->fd, 0);
 	ASSERT_NE(MAP_FAILED, alias);
 	fill_pattern(alias + 2 * page_size, page_size, 9);
 	minor_fault(_metadata, self->uffd, map_file(MAP_SHARED), self->len);
@@ -505,8 +562,10 @@ TEST_F(memtype, minor_after_alias_mapping_fill_resolved_by_continue)
 
 TEST_F(memtype, continue_on_hole_is_efault)
 {
-	char *map = map_file(MAP_SHARED);
+	char *map;
 
+	NEEDS(MINOR);
+	map = map_file(MAP_SHARED);
 	ASSERT_EQ(0, uffd_register(self->uffd, map, self->len,
 				   UFFDIO_REGISTER_MODE_MINOR, NULL));
 	EXPECT_EQ(-EFAULT, uffd_continue(self->uffd, (unsigned long)map, page_size));
@@ -516,8 +575,10 @@ TEST_F(memtype, continue_on_hole_is_efault)
 
 TEST_F(memtype, poison_makes_access_sigbus)
 {
-	char *map = map_file(MAP_SHARED);
+	char *map;
 
+	NEEDS(MISSING);
+	map = map_file(MAP_SHARED);
 	ASSERT_EQ(0, uffd_register(self->uffd, map, self->len,
 				   UFFDIO_REGISTER_MODE_MISSING, NULL));
 	ASSERT_EQ(0, uffd_poison(self->uffd, (unsigned long)map + page_size, page_size));
@@ -536,7 +597,7 @@ TEST_F(memtype, writeprotect_traps_write_until_unprotected)
 	memset(map, 0, self->len);
 	err = uffd_register(self->uffd, map, self->len, UFFDIO_REGISTER_MODE_WP, NULL);
 	if (err == -EINVAL)
-		SKIP(return, "kernel has no write-protect for file memory");
+		SKIP(return, "the type does not declare WP, or the kernel has none for files");
 	ASSERT_EQ(0, err);
 	ASSERT_EQ(0, uffd_wp(self->uffd, (unsigned long)map, self->len, 1));
 	handler_start(&h, self->uffd, RESOLVE_WP, 0);
@@ -551,5 +612,6 @@ TEST_F(memtype, writeprotect_traps_write_until_unprotected)
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
+	probe_modes();
 	return test_harness_run(argc, argv);
 }
