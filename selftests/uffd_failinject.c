@@ -10,12 +10,13 @@
  * CONFIG_FAULT_INJECTION_DEBUG_FS and CONFIG_FAULT_INJECTION_STACKTRACE_FILTER
  * (make test SANITIZE=1). Both injectors are set to fail 1 in 5 allocations
  * that this process makes (task-filter) from a stack passing through the
- * shim's code (require-start/require-end: the text between the first and
- * last uffd_shim symbol, which holds mm/uffd_shim.o and uffd_shim_ramfs.o),
- * sleeping allocations and order 0 included. With them on, this process
- * fills, writes, allocates, punches and truncates pages of one file, and
- * keeps a model of what each page must hold. With them off again, every
- * page is read back and the type's page counter compared with the model.
+ * shim's code (require-start/require-end: the text of mm/uffd_shim.o and
+ * mm/uffd_shim_ramfs.o, found in /proc/kallsyms from the functions listed
+ * in UFFD_FAILINJECT_SYMBOLS), sleeping allocations and order 0 included.
+ * With them on, this process fills, writes, allocates, punches and
+ * truncates pages of one file, and keeps a model of what each page must
+ * hold. With them off again, every page is read back and the type's page
+ * counter compared with the model.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,29 +56,76 @@ static int knob(const char *inj, const char *name, const char *value)
 	return ok ? 0 : -1;
 }
 
-/* The shim's text: from its first to just past its last symbol. */
+/*
+ * Is @name one of the shim's functions? UFFD_FAILINJECT_SYMBOLS names a
+ * file listing them (nm of mm/uffd_shim*.o, made by scripts/vm-test), which
+ * also covers static ones; without it, the exported uffd_shim_* ones.
+ */
+static char *shim_symbols;
+
+static int is_shim_symbol(const char *name)
+{
+	char key[520];
+
+	if (!shim_symbols)
+		return !strncmp(name, "uffd_shim_", 10);
+	snprintf(key, sizeof(key), "\n%s\n", name);
+	return !!strstr(shim_symbols, key);
+}
+
+static void load_shim_symbols(void)
+{
+	const char *path = getenv("UFFD_FAILINJECT_SYMBOLS");
+	FILE *f = path ? fopen(path, "r") : NULL;
+	long len;
+
+	if (!f)
+		return;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	shim_symbols = calloc(1, len + 3);
+	shim_symbols[0] = '\n';
+	if (fread(shim_symbols + 1, 1, len, f) != (size_t)len) {
+		free(shim_symbols);
+		shim_symbols = NULL;
+	}
+	fclose(f);
+}
+
+/*
+ * The shim's text: its two objects are adjacent in the link, so their
+ * functions are the longest run of shim symbols in /proc/kallsyms (which is
+ * in address order); an __init one sits elsewhere. The range ends at the
+ * first function after that run.
+ */
 static int shim_text(unsigned long *start, unsigned long *end)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
-	unsigned long addr, last = 0;
+	unsigned long addr, run_start = 0;
+	int run = 0, best = 0;
 	char type, name[512];
-	int in = 0;
 
 	*start = *end = 0;
+	load_shim_symbols();
 	while (f && fscanf(f, "%lx %c %511s%*[^\n]", &addr, &type, name) == 3) {
-		int ours = (type == 't' || type == 'T') && strstr(name, "uffd_shim") &&
-			   !strstr(name, "kunit") && !strchr(name, '[');
-
-		if (ours && !*start)
-			*start = addr;
-		if (ours)
-			in = 1, last = addr;
-		else if (in && addr > last && (type == 't' || type == 'T'))
-			*end = addr, in = 0;
+		if (type != 't' && type != 'T')
+			continue;
+		if (is_shim_symbol(name)) {
+			if (!run++)
+				run_start = addr;
+			continue;
+		}
+		if (run > best) {
+			best = run;
+			*start = run_start;
+			*end = addr;
+		}
+		run = 0;
 	}
 	if (f)
 		fclose(f);
-	return *start && *end > *start ? 0 : -1;
+	return best > 1 && *end > *start ? 0 : -1;
 }
 
 static int setup_injection(void)
