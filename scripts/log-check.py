@@ -9,7 +9,7 @@ REPORT = re.compile(r'BUG: KASAN|BUG: kernel|Oops|general protection fault|'
                     r'possible circular locking|inconsistent lock state|'
                     r'possible recursive locking|lock held when returning|'
                     r'suspicious RCU usage|BUG: sleeping function|'
-                    r'unreferenced object|kmemleak')
+                    r'unreferenced object|suspected memory leak')
 
 name, log = sys.argv[1], sys.argv[2]
 hits = [l.rstrip() for l in open(log, errors='replace') if REPORT.search(l)]

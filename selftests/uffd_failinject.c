@@ -49,10 +49,11 @@ static int knob(const char *inj, const char *name, const char *value)
 
 	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/%s", inj, name);
 	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, value, strlen(value)) == (ssize_t)strlen(value);
-	close(fd);
+	ok = fd >= 0 && write(fd, value, strlen(value)) == (ssize_t)strlen(value);
+	if (!ok)
+		printf("# writing %s to %s: %s\n", value, path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
 	return ok ? 0 : -1;
 }
 
@@ -66,6 +67,12 @@ static char *shim_symbols;
 static int is_shim_symbol(const char *name)
 {
 	char key[520];
+
+	/* Padding and CFI stubs sit before the function they are named after. */
+	if (!strncmp(name, "__pfx_", 6))
+		name += 6;
+	else if (!strncmp(name, "__cfi_", 6))
+		name += 6;
 
 	if (!shim_symbols)
 		return !strncmp(name, "uffd_shim_", 10);
@@ -96,8 +103,8 @@ static void load_shim_symbols(void)
 /*
  * The shim's text: its two objects are adjacent in the link, so their
  * functions are the longest run of shim symbols in /proc/kallsyms (which is
- * in address order); an __init one sits elsewhere. The range ends at the
- * first function after that run.
+ * in address order); an __init one, or another file's function of the same
+ * name, sits elsewhere. The range ends at the first function after the run.
  */
 static int shim_text(unsigned long *start, unsigned long *end)
 {
@@ -134,8 +141,10 @@ static int setup_injection(void)
 	unsigned long start, end;
 	char buf[32];
 
-	if (shim_text(&start, &end))
+	if (shim_text(&start, &end)) {
+		printf("# the shim's functions are not in /proc/kallsyms\n");
 		return -1;
+	}
 	printf("# failing allocations from %#lx-%#lx (the shim's text)\n", start, end);
 	for (int i = 0; i < 2; i++) {
 		snprintf(buf, sizeof(buf), "%lu", start);
