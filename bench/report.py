@@ -109,7 +109,7 @@ def main():
         ax.set_title(m)
         ax.set_ylabel("round-trips / s")
     axes[0].legend()
-    fig.suptitle("uffd-shim: fault round-trips per second by memory type (QEMU TCG; compare ratios)")
+    fig.suptitle("uffd-shim: fault round-trips per second by memory type, one VM (compare ratios)")
     fig.tight_layout()
     fig.savefig(f"{out}/bench.png", dpi=100)
     print(f"wrote {out}/bench.csv and {out}/bench.png")

@@ -10,7 +10,8 @@
  *
  *   type,mode,threads,faults,seconds,faults_per_second
  *
- * Modes: first-touch (no userfaultfd: the kernel fills the hole itself),
+ * Modes: first-touch (no userfaultfd: the kernel fills the hole itself;
+ * for anon a read maps the shared zero page, so it is no peer of the files),
  * missing-copy, missing-zeropage and minor-continue (a userfaultfd round
  * trip per page: fault, message, resolving ioctl, wake-up). Every faulting
  * thread reads one byte of each page of its own 2 MiB region and has its
@@ -57,6 +58,7 @@ struct target {
 
 struct worker {
 	char *region;
+	char *src;		/* UFFDIO_COPY's source page */
 	int uffd;
 	enum mode mode;
 	pthread_t handler;
@@ -82,9 +84,7 @@ static void die(const char *what)
 static void *handler(void *arg)
 {
 	struct worker *w = arg;
-	char *src = aligned_alloc(page_size, page_size);
 
-	memset(src, 0x5a, page_size);
 	for (;;) {
 		struct pollfd pfd = { .fd = w->uffd, .events = POLLIN };
 		struct uffd_msg msg;
@@ -100,7 +100,7 @@ static void *handler(void *arg)
 		addr = msg.arg.pagefault.address & ~(page_size - 1);
 		switch (w->mode) {
 		case MISSING_COPY:
-			err = uffd_copy(w->uffd, addr, src, page_size);
+			err = uffd_copy(w->uffd, addr, w->src, page_size);
 			break;
 		case MISSING_ZEROPAGE:
 			err = uffd_zeropage(w->uffd, addr, page_size);
@@ -113,7 +113,6 @@ static void *handler(void *arg)
 			die("resolving a fault");
 		}
 	}
-	free(src);
 	return NULL;
 }
 
@@ -216,6 +215,8 @@ static void run(const struct target *tg, enum mode how, int threads)
 		w[i].mode = how;
 		if (how == FIRST_TOUCH)
 			continue;
+		w[i].src = aligned_alloc(page_size, page_size);
+		memset(w[i].src, 0x5a, page_size);
 		w[i].uffd = uffd_open(0);
 		if (w[i].uffd < 0)
 			die("userfaultfd");
@@ -235,9 +236,10 @@ static void run(const struct target *tg, enum mode how, int threads)
 	printf("%s,%s,%d,%ld,%.6f,%.0f\n", tg->name, mode_name[how], threads,
 	       faults, seconds, faults / seconds);
 	for (int i = 0; i < threads && how != FIRST_TOUCH; i++) {
-		pthread_cancel(w[i].handler);
+		pthread_cancel(w[i].handler);	/* blocked in poll() */
 		pthread_join(w[i].handler, NULL);
 		close(w[i].uffd);
+		free(w[i].src);
 	}
 	munmap(map, len);
 	if (fd >= 0)

@@ -91,9 +91,12 @@ static void load_shim_symbols(void)
 	fseek(f, 0, SEEK_END);
 	len = ftell(f);
 	rewind(f);
+	/* "\n" before and after every name, the last one included. */
 	shim_symbols = calloc(1, len + 3);
-	shim_symbols[0] = '\n';
-	if (fread(shim_symbols + 1, 1, len, f) != (size_t)len) {
+	if (shim_symbols && fread(shim_symbols + 1, 1, len, f) == (size_t)len) {
+		shim_symbols[0] = '\n';
+		shim_symbols[len + 1] = '\n';
+	} else {
 		free(shim_symbols);
 		shim_symbols = NULL;
 	}
@@ -164,6 +167,13 @@ static int setup_injection(void)
 	return 0;
 }
 
+/* Disarm both injectors: whatever runs next is not under test. */
+static void teardown_injection(void)
+{
+	knob("failslab", "probability", "0");
+	knob("fail_page_alloc", "probability", "0");
+}
+
 static void make_it_fail(int on)
 {
 	int fd = open("/proc/self/make-it-fail", O_WRONLY);
@@ -188,27 +198,6 @@ static int outcome(int err, const char *what)
 	return 0;
 }
 
-static int is_zero(const char *buf)
-{
-	for (long b = 0; b < page_size; b++)
-		if (buf[b])
-			return 0;
-	return 1;
-}
-
-static long counter(const char *path)
-{
-	FILE *f = path ? fopen(path, "r") : NULL;
-	long n = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
-}
-
 int main(void)
 {
 	const char *dir = getenv("UFFD_FAILINJECT_DIR");
@@ -225,7 +214,7 @@ int main(void)
 		printf("Bail out! needs UFFD_FAILINJECT_DIR and fault injection in debugfs\n");
 		return 1;
 	}
-	before = counter(counter_path);
+	before = read_counter(counter_path);
 	snprintf(path, sizeof(path), "%s/uffd_failinject", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	buf = aligned_alloc(page_size, page_size);
@@ -295,6 +284,7 @@ int main(void)
 		}
 	}
 	make_it_fail(0);
+	teardown_injection();
 
 	for (int i = 0; i < PAGES; i++) {
 		if (pread(fd, buf, page_size, i * page_size) != page_size) {
@@ -302,19 +292,19 @@ int main(void)
 			continue;
 		}
 		if (state[i] == DATA ? !check_pattern(buf, page_size, gen_of[i]) :
-		    !is_zero(buf)) {
+		    !all_zero(buf, page_size)) {
 			if (wrong++ < 5)
 				printf("# page %d holds other bytes than the model\n", i);
 		}
 		present_min += state[i] == DATA || state[i] == ZERO;
 		present_max += state[i] != HOLE;
 	}
-	pages_in_type = counter(counter_path) - before;
+	pages_in_type = read_counter(counter_path) - before;
 	munmap(map, PAGES * page_size);
 	close(uffd);
 	close(fd);
 	unlink(path);
-	after = counter(counter_path) - before;
+	after = read_counter(counter_path) - before;
 
 	printf("# %ld calls: %ld failed with ENOMEM, %ld otherwise\n", calls, enomem, other_errors);
 	printf("# pages present: the type counts %ld more, the model %ld to %ld\n",

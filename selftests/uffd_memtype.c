@@ -9,7 +9,8 @@
  * Files are created in that directory (a mount of any memory type: the
  * suite is generic). If UFFD_MEMTYPE_PAGES names a file holding the type's
  * page count, leak checks compare it before and after. Tests of a mode the
- * type does not declare skip, saying so.
+ * type does not declare skip, saying so; UFFD_MEMTYPE_MODES=missing,minor,wp
+ * makes the declared modes part of the check.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,22 +46,9 @@ static const char *memtype_dir(void)
 /* Pages the memory type holds, or -1 if it does not say. */
 static long memtype_pages(void)
 {
-	const char *path = getenv("UFFD_MEMTYPE_PAGES");
-	long n = -1;
-	FILE *f;
-
-	if (!path)
-		return -1;
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &n) != 1)
-		n = -1;
-	fclose(f);
-	return n;
+	return read_counter(getenv("UFFD_MEMTYPE_PAGES"));
 }
 
-/* A new, unlinked-on-close file of @pages pages in the memory type. */
 static int memtype_file(long pages)
 {
 	char path[256];
@@ -80,33 +68,64 @@ static int memtype_file(long pages)
 
 /*
  * The modes the type declares, found as userspace finds them: a type's
- * mappings refuse UFFDIO_REGISTER in a mode it did not declare (EINVAL).
- * Probed once, before the tests; each test needing a mode skips without it.
+ * mappings refuse UFFDIO_REGISTER in a mode it did not declare with EINVAL;
+ * any other failure is a failure, not a missing mode. Probed once, before
+ * the tests; each test needing a mode skips without it. UFFD_MEMTYPE_MODES
+ * ("missing,minor,wp", say) states what the type declares: then the probe
+ * must agree, so that a broken registration cannot pass as skips.
  */
 static unsigned long long type_modes;
 
-static void probe_modes(void)
+static const struct {
+	const char *name;
+	unsigned long long mode;
+} modes[] = {
+	{ "missing", UFFDIO_REGISTER_MODE_MISSING },
+	{ "minor", UFFDIO_REGISTER_MODE_MINOR },
+	{ "wp", UFFDIO_REGISTER_MODE_WP },
+};
+
+static int probe_modes(void)
 {
-	static const unsigned long long modes[] = {
-		UFFDIO_REGISTER_MODE_MISSING, UFFDIO_REGISTER_MODE_MINOR,
-		UFFDIO_REGISTER_MODE_WP,
-	};
-	int fd = memtype_file(1);
+	const char *expect = getenv("UFFD_MEMTYPE_MODES");
+	int fd = memtype_file(1), err = 0;
 	char *map = fd < 0 ? MAP_FAILED :
 		    mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
-	for (int i = 0; map != MAP_FAILED && i < 3; i++) {
+	if (expect && !*expect)
+		expect = NULL;
+	if (map == MAP_FAILED) {
+		printf("Bail out! a mapped file in %s: %s\n", memtype_dir(), strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < 3 && !err; i++) {
 		int uffd = uffd_open(0);
 
-		if (uffd >= 0 && !uffd_register(uffd, map, page_size, modes[i], NULL))
-			type_modes |= modes[i];
+		err = uffd < 0 ? -errno :
+		      uffd_register(uffd, map, page_size, modes[i].mode, NULL);
+		if (!err)
+			type_modes |= modes[i].mode;
+		else if (err == -EINVAL)
+			err = 0;
+		else
+			printf("Bail out! UFFDIO_REGISTER (%s): %s\n", modes[i].name,
+			       strerror(-err));
 		if (uffd >= 0)
 			close(uffd);
 	}
-	if (map != MAP_FAILED)
-		munmap(map, page_size);
-	if (fd >= 0)
-		close(fd);
+	munmap(map, page_size);
+	close(fd);
+	for (int i = 0; i < 3 && expect && !err; i++) {
+		int declared = !!strstr(expect, modes[i].name);
+
+		if (declared != !!(type_modes & modes[i].mode)) {
+			printf("Bail out! UFFD_MEMTYPE_MODES says %s %s, registration says %s\n",
+			       modes[i].name, declared ? "is declared" : "is not",
+			       declared ? "no" : "yes");
+			err = -1;
+		}
+	}
+	return err;
 }
 
 #define NEEDS(mode)							\
@@ -114,14 +133,6 @@ static void probe_modes(void)
 		if (!(type_modes & UFFDIO_REGISTER_MODE_##mode))	\
 			SKIP(return, "the type does not declare " #mode); \
 	} while (0)
-
-static int all_zero(const char *buf, long len)
-{
-	for (long i = 0; i < len; i++)
-		if (buf[i])
-			return 0;
-	return 1;
-}
 
 /* --- SIGBUS probing ---------------------------------------------------- */
 
@@ -612,6 +623,7 @@ TEST_F(memtype, writeprotect_traps_write_until_unprotected)
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
-	probe_modes();
+	if (probe_modes())
+		return 1;
 	return test_harness_run(argc, argv);
 }

@@ -143,14 +143,6 @@ static void describe(unsigned long long word, unsigned int *i, unsigned int *gen
 	*gen = x >> 12 & 0xfffffff;
 }
 
-static int is_zero(const char *buf)
-{
-	for (long b = 0; b < page_size; b++)
-		if (buf[b])
-			return 0;
-	return 1;
-}
-
 /* Compare a page read back through @how with what the model expects. */
 static void verdict(const char *how, const char *got, unsigned int i,
 		    unsigned int gen, int zero_ok, unsigned long long *scratch)
@@ -159,9 +151,9 @@ static void verdict(const char *how, const char *got, unsigned int i,
 
 	count(checked);
 	pattern(scratch, i, gen);
-	if (!memcmp(got, scratch, page_size) || (zero_ok && is_zero(got)))
+	if (!memcmp(got, scratch, page_size) || (zero_ok && all_zero(got, page_size)))
 		return;
-	if (is_zero(got)) {
+	if (all_zero(got, page_size)) {
 		count(lost);
 		if (st.lost + st.corrupt <= 5)
 			printf("# page %u (%s): expected generation %u, read zeroes\n",
@@ -176,9 +168,10 @@ static void verdict(const char *how, const char *got, unsigned int i,
 		 &other_i, &other_gen);
 	if (st.lost + st.corrupt <= 5) {
 		struct page_state *p = &pages[i];
+		unsigned int end = __atomic_load_n(&p->nhist, __ATOMIC_RELAXED);
 		char hist[8 * 16] = "", *h = hist;
 
-		for (unsigned int n = p->nhist - 8; n != p->nhist; n++)
+		for (unsigned int n = end - 8; n != end; n++)
 			h += sprintf(h, " %c%u", p->hist[n % 8].op ?: '-', p->hist[n % 8].gen);
 		printf("# page %u (%s): expected generation %u, %s %u: page %u generation %u\n",
 		       i, how, gen, "read from byte", long_off * 8, other_i, other_gen);
@@ -544,19 +537,6 @@ static void *truncator(void *arg)
 	return NULL;
 }
 
-static long counter(const char *path)
-{
-	FILE *f = path ? fopen(path, "r") : NULL;
-	long n = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
-}
-
 static int open_file(const char *dir, const char *name, long len)
 {
 	char path[4096];
@@ -626,7 +606,7 @@ int main(void)
 	       RACE_PAGES, RACERS);
 
 	on_shmem = !dir;
-	before = counter(counter_path);
+	before = read_counter(counter_path);
 	fd = open_file(dir, "uffd_stress", PAGES * page_size);
 	race_fd = open_file(dir, "uffd_stress_race", RACE_PAGES * page_size);
 	reg_map = map(fd, PAGES * page_size);
@@ -677,7 +657,7 @@ int main(void)
 	close(uffd);
 	close(fd);
 	close(race_fd);
-	after = counter(counter_path);
+	after = read_counter(counter_path);
 
 	printf("# checked %ld pages: %ld lost, %ld corrupt, %ld came back\n",
 	       st.checked, st.lost, st.corrupt, st.came_back);

@@ -11,6 +11,7 @@
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -30,6 +31,28 @@ static inline int check_pattern(const char *buf, long len, int seed)
 		if (buf[i] != (char)(seed + i * 7))
 			return 0;
 	return 1;
+}
+
+static inline int all_zero(const char *buf, long len)
+{
+	for (long i = 0; i < len; i++)
+		if (buf[i])
+			return 0;
+	return 1;
+}
+
+/* The number in the file @path (a type's page counter), or -1. */
+static inline long read_counter(const char *path)
+{
+	FILE *f = path ? fopen(path, "r") : NULL;
+	long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
 }
 
 enum resolve { RESOLVE_COPY, RESOLVE_ZEROPAGE, RESOLVE_CONTINUE, RESOLVE_WP };
