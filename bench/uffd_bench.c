@@ -58,10 +58,8 @@ struct target {
 
 struct worker {
 	char *region;
-	char *src;		/* UFFDIO_COPY's source page */
 	int uffd;
-	enum mode mode;
-	pthread_t handler;
+	struct handler handler;	/* uffd_user.h's fault-handling thread */
 	pthread_barrier_t *start;
 	long faults;
 };
@@ -78,42 +76,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "uffd_bench: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-/* Resolve every fault of one worker's region as its mode says. */
-static void *handler(void *arg)
-{
-	struct worker *w = arg;
-
-	for (;;) {
-		struct pollfd pfd = { .fd = w->uffd, .events = POLLIN };
-		struct uffd_msg msg;
-		unsigned long addr;
-		int err;
-
-		if (poll(&pfd, 1, -1) < 0 || (pfd.revents & (POLLERR | POLLHUP)))
-			break;
-		if (read(w->uffd, &msg, sizeof(msg)) != sizeof(msg))
-			continue;
-		if (msg.event != UFFD_EVENT_PAGEFAULT)
-			continue;
-		addr = msg.arg.pagefault.address & ~(page_size - 1);
-		switch (w->mode) {
-		case MISSING_COPY:
-			err = uffd_copy(w->uffd, addr, w->src, page_size);
-			break;
-		case MISSING_ZEROPAGE:
-			err = uffd_zeropage(w->uffd, addr, page_size);
-			break;
-		default:
-			err = uffd_continue(w->uffd, addr, page_size);
-		}
-		if (err) {
-			errno = -err;
-			die("resolving a fault");
-		}
-	}
-	return NULL;
 }
 
 static void *faulter(void *arg)
@@ -212,11 +174,8 @@ static void run(const struct target *tg, enum mode how, int threads)
 	}
 	for (int i = 0; i < threads; i++) {
 		w[i].region = map + (long)i * PAGES * page_size;
-		w[i].mode = how;
 		if (how == FIRST_TOUCH)
 			continue;
-		w[i].src = aligned_alloc(page_size, page_size);
-		memset(w[i].src, 0x5a, page_size);
 		w[i].uffd = uffd_open(0);
 		if (w[i].uffd < 0)
 			die("userfaultfd");
@@ -224,7 +183,9 @@ static void run(const struct target *tg, enum mode how, int threads)
 				  how == MINOR_CONTINUE ? UFFDIO_REGISTER_MODE_MINOR :
 				  UFFDIO_REGISTER_MODE_MISSING, NULL))
 			die("UFFDIO_REGISTER");
-		pthread_create(&w[i].handler, NULL, handler, &w[i]);
+		handler_start(&w[i].handler, w[i].uffd,
+			      how == MISSING_COPY ? RESOLVE_COPY :
+			      how == MISSING_ZEROPAGE ? RESOLVE_ZEROPAGE : RESOLVE_CONTINUE, 1);
 	}
 	while (seconds < MIN_SECONDS || faults < 2L * threads * PAGES) {
 		seconds += pass(w, threads);
@@ -236,10 +197,12 @@ static void run(const struct target *tg, enum mode how, int threads)
 	printf("%s,%s,%d,%ld,%.6f,%.0f\n", tg->name, mode_name[how], threads,
 	       faults, seconds, faults / seconds);
 	for (int i = 0; i < threads && how != FIRST_TOUCH; i++) {
-		pthread_cancel(w[i].handler);	/* blocked in poll() */
-		pthread_join(w[i].handler, NULL);
+		handler_stop(&w[i].handler);
 		close(w[i].uffd);
-		free(w[i].src);
+		if (w[i].handler.error) {
+			errno = -w[i].handler.error;
+			die("resolving a fault");
+		}
 	}
 	munmap(map, len);
 	if (fd >= 0)

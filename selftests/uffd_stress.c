@@ -266,22 +266,25 @@ static void *mutator(void *arg)
 			note(p, 'W', gen);
 			count(pwrite);
 			break;
-		case 3 ... 5:
-			/* A hole here is filled by the kernel's own fault path. */
-			pattern((unsigned long long *)(plain_map + i * page_size), i, gen);
+		case 3 ... 7: {
+			/*
+			 * Through the plain mapping the kernel's own fault path
+			 * fills a hole; through the registered one the store
+			 * faults to the handler first (a fill or a CONTINUE).
+			 */
+			int plain = op <= 5;
+
+			pattern((unsigned long long *)((plain ? plain_map : reg_map) +
+						       i * page_size), i, gen);
 			p->want = gen;
 			p->hole = 0;
-			note(p, 'P', gen);
-			count(map_write);
+			note(p, plain ? 'P' : 'R', gen);
+			if (plain)
+				count(map_write);
+			else
+				count(uffd_write);
 			break;
-		case 6 ... 7:
-			/* Faults first (a fill or a CONTINUE), then stores. */
-			pattern((unsigned long long *)(reg_map + i * page_size), i, gen);
-			p->want = gen;
-			p->hole = 0;
-			note(p, 'R', gen);
-			count(uffd_write);
-			break;
+		}
 		default:
 			if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 				      i * page_size, page_size)) {
