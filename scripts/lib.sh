@@ -68,6 +68,26 @@ llvm dwarves sparse busybox-static qemu-system-x86 perl xz-utils git
 python3-matplotlib"
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+
+# unframe CONSOLE DIR: the guest frames what it hands over as "<<<KIND name"
+# ... ">>>" on its console; write each block to DIR/name.kind (KTAP, CSV,
+# LOG: name.ktap, name.csv, name.log).
+unframe() {
+	awk -v dir="$2" '
+		{ sub(/\r$/, "") }	# the serial console ends lines with CRLF
+		/^<<<[A-Z]+ / { file = dir "/" $2 "." tolower(substr($1, 4)); next }
+		/^>>>/ { if (file) close(file); file = ""; next }
+		file { print > file }
+	' "$1"
+}
+
+# sample_kos: the .ko of every driver under samples/ that the kernel in
+# $KBUILD builds (its modules.order: the build directory may keep .ko files
+# of drivers an earlier configuration had).
+sample_kos() {
+	grep '^uffd_shim/samples/' "$KBUILD/modules.order" | sort |
+		sed "s|^|$KBUILD/|; s|\.o\$|.ko|"
+}
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # kvm_works BZIMAGE: does KVM actually boot this kernel here? On some hosts
