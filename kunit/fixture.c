@@ -74,8 +74,12 @@ static void fput_action(void *file)
 	fput(file);
 }
 
-/* A file of the test type, @pages long, released when the test ends. */
-struct file *uffd_kunit_file(struct kunit *test, loff_t pages)
+/*
+ * A file of the test type, @pages long, released when the test ends; its
+ * mapping has @aops, or keeps the empty_aops new inodes start with if NULL.
+ */
+struct file *uffd_kunit_file_aops(struct kunit *test, loff_t pages,
+				  const struct address_space_operations *aops)
 {
 	struct inode *inode;
 	struct file *file;
@@ -83,7 +87,8 @@ struct file *uffd_kunit_file(struct kunit *test, loff_t pages)
 	inode = alloc_anon_inode(test_mnt->mnt_sb);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, inode);
 	inode->i_mode |= S_IFREG;
-	inode->i_mapping->a_ops = &test_aops;
+	if (aops)
+		inode->i_mapping->a_ops = aops;
 	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER);
 	mapping_set_unevictable(inode->i_mapping);
 	i_size_write(inode, pages * PAGE_SIZE);
@@ -95,6 +100,12 @@ struct file *uffd_kunit_file(struct kunit *test, loff_t pages)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, file);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, fput_action, file));
 	return file;
+}
+
+/* A file of the test type, @pages long, released when the test ends. */
+struct file *uffd_kunit_file(struct kunit *test, loff_t pages)
+{
+	return uffd_kunit_file_aops(test, pages, &test_aops);
 }
 
 struct address_space *uffd_kunit_mapping(struct kunit *test, loff_t pages)

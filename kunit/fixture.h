@@ -30,6 +30,8 @@ extern atomic_long_t uffd_kunit_accounted;
 extern long uffd_kunit_account_limit;
 
 struct file *uffd_kunit_file(struct kunit *test, loff_t pages);
+struct file *uffd_kunit_file_aops(struct kunit *test, loff_t pages,
+				  const struct address_space_operations *aops);
 struct address_space *uffd_kunit_mapping(struct kunit *test, loff_t pages);
 struct vm_area_struct *uffd_kunit_vma(struct kunit *test,
 				      struct file **filep, unsigned long *addrp);

@@ -47,7 +47,7 @@ if [ "$SANITIZE" = 1 ]; then
 	KUNITCONFIGS+=(--kunitconfig="$TOP/kunit/sanitize.config")
 	variant+=-sanitize
 fi
-if [ "$RUST" = 0 ]; then
+if [ "${RUST:-}" = 0 ]; then
 	KUNITCONFIGS+=(--kconfig_add CONFIG_RUST=n)
 	# Every Rust sample, scripts/new-memtype's included: kunit.py fails
 	# if a =m of kunit/.kunitconfig cannot be met.
@@ -66,6 +66,8 @@ ROOT_PACKAGES="build-essential bc bison flex libelf-dev libssl-dev cpio kmod
 rsync python3 rustc rust-src rustfmt rust-clippy bindgen libclang-dev clang lld
 llvm dwarves sparse busybox-static qemu-system-x86 perl xz-utils git
 python3-matplotlib"
+# Taken from sid, newer than trixie's (scripts/setup says why).
+ROOT_SID_PACKAGES="sparse"
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 

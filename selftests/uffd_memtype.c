@@ -27,7 +27,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -283,6 +286,50 @@ TEST_F(memtype, directories_files_rename_and_tmpfile)
 	close(fd);
 }
 
+/* --- LSM ----------------------------------------------------------------- */
+
+#define SMACK_LABEL "uffd_memtype"
+
+/* In a child labelled SMACK_LABEL: create @path; 0 or an errno. */
+static int create_as_smack_subject(const char *path)
+{
+	int status, fd;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return errno;
+	if (!pid) {
+		fd = open("/proc/self/attr/current", O_WRONLY);
+		if (fd < 0 || write(fd, SMACK_LABEL, strlen(SMACK_LABEL)) < 0)
+			_exit(ENOTSUP);
+		close(fd);
+		fd = open(path, O_CREAT | O_EXCL | O_RDWR, 0600);
+		_exit(fd < 0 ? errno : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return ECHILD;
+	return WEXITSTATUS(status);
+}
+
+TEST(new_files_get_the_creators_lsm_label)
+{
+	char path[256], label[64] = "";
+	int err;
+
+	if (access("/sys/fs/smackfs", F_OK) &&
+	    mount("smackfs", "/sys/fs/smackfs", "smackfs", 0, NULL))
+		SKIP(return, "no Smack in this kernel: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/lsm.%d", memtype_dir(), getpid());
+	err = create_as_smack_subject(path);
+	if (err == ENOTSUP)
+		SKIP(return, "Smack is not the active LSM");
+	ASSERT_EQ(0, err) TH_LOG("create %s: %s", path, strerror(err));
+	EXPECT_LT(0, getxattr(path, "security.SMACK64", label, sizeof(label) - 1))
+		TH_LOG("getxattr: %s", strerror(errno));
+	EXPECT_STREQ(SMACK_LABEL, label);
+	unlink(path);
+}
+
 TEST_F(memtype, fsync_succeeds)
 {
 	EXPECT_EQ(0, fsync(self->fd));
@@ -326,6 +373,42 @@ TEST_F(memtype, fallocate_allocates_and_extends)
 	EXPECT_EQ((NR_PAGES + 1) * page_size / 512, st.st_blocks);
 	EXPECT_EQ(-1, fallocate(self->fd, FALLOC_FL_COLLAPSE_RANGE, 0, page_size));
 	EXPECT_EQ(EOPNOTSUPP, errno);
+}
+
+TEST_F(memtype, punch_hole_beyond_eof_frees_keep_size_pages)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, fallocate(self->fd, FALLOC_FL_KEEP_SIZE, self->len,
+			       2 * page_size));
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	ASSERT_EQ(2 * page_size / 512, st.st_blocks);
+	ASSERT_EQ(0, fallocate(self->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       self->len, 2 * page_size));
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	EXPECT_EQ(0, st.st_blocks);
+	EXPECT_EQ(self->len, st.st_size);
+}
+
+static int drop_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	int ok = fd >= 0 && write(fd, "1", 1) == 1;
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+TEST_F(memtype, fallocated_pages_survive_drop_caches)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, fallocate(self->fd, 0, 0, self->len));
+	if (drop_caches())
+		SKIP(return, "cannot write /proc/sys/vm/drop_caches: %s", strerror(errno));
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	EXPECT_EQ(NR_PAGES * page_size / 512, st.st_blocks);
 }
 
 TEST_F(memtype, madvise_remove_punches_hole)
@@ -580,6 +663,22 @@ TEST_F(memtype, continue_on_hole_is_efault)
 	ASSERT_EQ(0, uffd_register(self->uffd, map, self->len,
 				   UFFDIO_REGISTER_MODE_MINOR, NULL));
 	EXPECT_EQ(-EFAULT, uffd_continue(self->uffd, (unsigned long)map, page_size));
+}
+
+TEST_F(memtype, minor_fault_on_a_fallocated_page_survives_drop_caches)
+{
+	char *map;
+
+	NEEDS(MINOR);
+	ASSERT_EQ(0, fallocate(self->fd, 0, 0, self->len));
+	if (drop_caches())
+		SKIP(return, "cannot write /proc/sys/vm/drop_caches: %s", strerror(errno));
+	map = map_file(MAP_SHARED);
+	ASSERT_EQ(0, uffd_register(self->uffd, map, self->len,
+				   UFFDIO_REGISTER_MODE_MINOR, NULL));
+	/* CONTINUE finds the page: the reservation is still in the cache. */
+	EXPECT_EQ(0, uffd_continue(self->uffd, (unsigned long)map, page_size));
+	EXPECT_EQ(0, map[0]);
 }
 
 /* --- userfaultfd: POISON and WP ------------------------------------------- */

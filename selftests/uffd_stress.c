@@ -38,6 +38,7 @@
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -93,6 +94,17 @@ static struct {
 	long pwrite, map_write, uffd_write, punch, truncate, zap;
 	long race_truncate, race_sigbus, race_fill_failed, race_access;
 } st;
+
+/* CPUs each half of the test ran on: a race on one CPU proves nothing. */
+static unsigned long long cpus_checked, cpus_race;
+
+static void note_cpu(unsigned long long *mask)
+{
+	int cpu = sched_getcpu();
+
+	if (cpu >= 0)
+		__atomic_or_fetch(mask, 1ULL << (cpu % 64), __ATOMIC_RELAXED);
+}
 
 static int stopping(int level)
 {
@@ -189,6 +201,7 @@ static void *checker(void *arg)
 		unsigned int i = rnd(&seed) % PAGES;
 		struct page_state *p = &pages[i];
 
+		note_cpu(&cpus_checked);
 		pthread_rwlock_rdlock(&p->lock);
 		if (rnd(&seed) % 4) {
 			/* Through the registered mapping: faults go to the handler. */
@@ -465,6 +478,7 @@ static void *racer(void *arg)
 		char *where = (op == 2 ? race_reg : race_plain) + i * page_size +
 			      rnd(&seed) % page_size;
 
+		note_cpu(&cpus_race);
 		bus_armed = 1;
 		if (sigsetjmp(bus_jmp, 1)) {
 			count(race_sigbus);	/* beyond EOF: the truncator won */
@@ -601,7 +615,7 @@ int main(void)
 	signal(SIGBUS, on_sigbus);
 	signal(SIGALRM, on_alarm);
 	alarm(seconds * 4 + 60);
-	printf("KTAP version 1\n1..7\n");
+	printf("KTAP version 1\n1..8\n");
 	printf("# %s for %d s\n", dir ? dir : "shmem (memfd)", seconds);
 	printf("# %d pages checked by %d threads, changed by %d\n",
 	       PAGES, CHECKERS, MUTATORS);
@@ -675,10 +689,15 @@ int main(void)
 	printf("# race: %ld fills failed, %ld pages left beyond EOF\n",
 	       st.race_fill_failed, st.left_beyond_eof);
 	printf("# type's page counter: %ld before, %ld after\n", before, after);
+	printf("# CPUs online %ld; checkers ran on %d, racers on %d\n",
+	       sysconf(_SC_NPROCESSORS_ONLN), __builtin_popcountll(cpus_checked),
+	       __builtin_popcountll(cpus_race));
 
 	ktap(st.checked > 0 && st.copy && st.zeropage && st.cont && st.pwrite &&
 	     st.map_write && st.uffd_write && st.punch && st.truncate &&
 	     st.race_truncate && st.race_sigbus, "every_fill_mutation_and_race_happened");
+	ktap(__builtin_popcountll(cpus_checked) > 1 &&
+	     __builtin_popcountll(cpus_race) > 1, "threads_ran_on_more_than_one_cpu");
 	ktap(!st.lost, "no_page_lost");
 	ktap(!st.corrupt, "no_page_corrupt");
 	ktap(!st.came_back, "no_punched_or_truncated_page_comes_back");

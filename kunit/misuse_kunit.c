@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite uffd_shim_misuse: what the shim does when a driver breaks
+ * the API's rules or races it. Each case breaks one rule and expects a
+ * warning and an errno, never stale memory reaching userspace, a crash,
+ * a leak or a use after free.
+ */
+
+#include <linux/completion.h>
+#include <linux/fs_context.h>
+#include <linux/kthread.h>
+#include <linux/memcontrol.h>
+#include "fixture.h"
+
+#define STALE 0xa5
+
+/*
+ * A folio put in @mapping at @index behind the shim's back, as a buggy
+ * driver would: stale bytes, not uptodate, unlocked; the page cache holds
+ * the only reference.
+ */
+static void add_stale_folio(struct kunit *test, struct address_space *mapping,
+			    pgoff_t index)
+{
+	struct folio *folio = folio_alloc(GFP_KERNEL, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	memset(folio_address(folio), STALE, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, 0, filemap_add_folio(mapping, folio, index,
+						   GFP_KERNEL));
+	folio_unlock(folio);
+	folio_put(folio);
+}
+
+static void fault_on_a_folio_not_uptodate_is_sigbus(struct kunit *test)
+{
+	struct file *file;
+	unsigned long addr;
+	char byte = 0;
+
+	uffd_kunit_vma(test, &file, &addr);
+	add_stale_folio(test, file->f_mapping, 1);
+	KUNIT_EXPECT_NE(test, 0UL,
+			copy_from_user(&byte, (void __user *)addr + PAGE_SIZE, 1));
+	KUNIT_EXPECT_NE(test, byte, (char)STALE);
+}
+
+static void ram_read_of_a_folio_not_uptodate_is_eio(struct kunit *test)
+{
+	struct file *file = uffd_kunit_ram_file(test, 1);
+	char buf[16] = {};
+	loff_t pos = 0;
+
+	if (uffd_kunit_fallback())
+		kunit_skip(test, "the fallback reads from shmem");
+	add_stale_folio(test, file->f_mapping, 0);
+	KUNIT_EXPECT_EQ(test, -EIO, kernel_read(file, buf, sizeof(buf), &pos));
+	KUNIT_EXPECT_NE(test, buf[0], (char)STALE);
+}
+
+static bool folio_is_zero(struct folio *folio)
+{
+	return !memchr_inv(folio_address(folio), 0, PAGE_SIZE);
+}
+
+/* Freed pages come back first: allocate what was just dirtied. */
+static void folio_alloc_returns_zeroed_memory(struct kunit *test)
+{
+	struct folio *folios[16];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(folios); i++) {
+		folios[i] = uffd_shim_folio_alloc(NULL);
+		KUNIT_ASSERT_NOT_NULL(test, folios[i]);
+		memset(folio_address(folios[i]), STALE, PAGE_SIZE);
+	}
+	for (i = 0; i < ARRAY_SIZE(folios); i++)
+		uffd_shim_folio_put(folios[i]);
+	for (i = 0; i < ARRAY_SIZE(folios); i++) {
+		folios[i] = uffd_shim_folio_alloc(NULL);
+		KUNIT_ASSERT_NOT_NULL(test, folios[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(folios); i++) {
+		KUNIT_EXPECT_TRUE(test, folio_is_zero(folios[i]));
+		uffd_shim_folio_put(folios[i]);
+	}
+}
+
+static void filemap_add_of_a_folio_not_uptodate_is_einval(struct kunit *test)
+{
+	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
+	struct folio *folio = uffd_shim_folio_alloc(mapping);
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			uffd_shim_filemap_add_folio(mapping, folio, 0));
+	KUNIT_EXPECT_EQ(test, mapping->nrpages, 0UL);
+	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_test_locked(folio));
+	uffd_shim_folio_put(folio);
+}
+
+/* Removed, but the LRU still holds it: adding it again would corrupt the LRU. */
+static void filemap_add_of_a_folio_still_on_the_lru_is_einval(struct kunit *test)
+{
+	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
+	struct folio *folio = uffd_kunit_added_folio(test, mapping, 0);
+
+	KUNIT_ASSERT_EQ(test, 0, uffd_shim_filemap_remove_folio(folio));
+	uffd_shim_folio_unlock(folio);
+	lru_add_drain_all();
+	KUNIT_ASSERT_TRUE(test, folio_test_lru(folio));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			uffd_shim_filemap_add_folio(mapping, folio, 1));
+	KUNIT_EXPECT_EQ(test, mapping->nrpages, 0UL);
+	uffd_shim_folio_put(folio);
+}
+
+#ifdef CONFIG_MEMCG
+/* As filemap_add_folio(): what enters the page cache is charged. */
+static void filemap_add_charges_a_folio_the_driver_allocated(struct kunit *test)
+{
+	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
+	struct folio *folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_ASSERT_FALSE(test, folio_memcg_charged(folio));
+	folio_mark_uptodate(folio);
+	KUNIT_ASSERT_EQ(test, 0, uffd_shim_filemap_add_folio(mapping, folio, 0));
+	KUNIT_EXPECT_EQ(test, folio_memcg_charged(folio), !mem_cgroup_disabled());
+	uffd_shim_folio_unlock(folio);
+	uffd_shim_folio_put(folio);
+}
+#endif
+
+#ifdef CONFIG_UFFD_SHIM_NATIVE
+/* mfill fills only the first page of what alloc_folio returns. */
+static void uffd_filemap_add_of_a_large_folio_is_einval(struct kunit *test)
+{
+	unsigned long addr;
+	struct vm_area_struct *vma = uffd_kunit_vma(test, NULL, &addr);
+	const struct vm_uffd_ops *ops = vma->vm_ops->uffd_ops;
+	struct folio *folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, 1);
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	folio_mark_uptodate(folio);
+	err = ops->filemap_add(folio, vma, addr);
+	KUNIT_EXPECT_EQ(test, -EINVAL, err);
+	if (!err)
+		ops->filemap_remove(folio, vma);
+	KUNIT_EXPECT_EQ(test, vma->vm_file->f_mapping->nrpages, 0UL);
+	folio_put(folio);
+}
+#else
+static void uffd_filemap_add_of_a_large_folio_is_einval(struct kunit *test)
+{
+	kunit_skip(test, "no vm_uffd_ops on this kernel");
+}
+#endif
+
+/* Zapping a dirty PTE calls ->dirty_folio: empty_aops has none. */
+static void mmap_of_a_file_that_cannot_dirty_its_folios_is_einval(struct kunit *test)
+{
+	struct file *file = uffd_kunit_file_aops(test, TEST_PAGES, NULL);
+	unsigned long addr;
+
+	if (uffd_kunit_fallback())
+		kunit_skip(test, "shmem fallback maps RAM-fs files only");
+	addr = kunit_vm_mmap(test, file, 0, TEST_PAGES * PAGE_SIZE,
+			     PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	KUNIT_EXPECT_EQ(test, (long)addr, -EINVAL);
+}
+
+static struct uffd_shim_type *new_ram_type(struct kunit *test)
+{
+	struct uffd_shim_ops ops = uffd_kunit_ops;
+	struct uffd_shim_type *type;
+
+	ops.fops = NULL;
+	type = uffd_shim_register(&ops);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, type);
+	return type;
+}
+
+/* register_filesystem() BUG()s on such a name. */
+static void register_fs_with_a_dot_in_the_name_is_einval(struct kunit *test)
+{
+	static struct file_system_type dotted = { .name = "uffd.kunit" };
+	struct uffd_shim_type *type = new_ram_type(test);
+
+	KUNIT_EXPECT_EQ(test, -EINVAL, uffd_shim_register_fs(type, &dotted));
+	uffd_shim_unregister(type);
+}
+
+struct unregister_work {
+	struct uffd_shim_type *type;
+	struct completion done;
+};
+
+static int unregister_thread(void *data)
+{
+	struct unregister_work *work = data;
+
+	uffd_shim_unregister(work->type);
+	complete(&work->done);
+	return 0;
+}
+
+/* A mount under way holds the type: unregister waits for it to end. */
+static void unregister_waits_for_a_mount_under_way(struct kunit *test)
+{
+	static struct file_system_type fs = { .name = "uffd_shim_kunit_ctx" };
+	struct unregister_work work = { .type = new_ram_type(test) };
+	struct fs_context *fc;
+	struct task_struct *thread;
+
+	init_completion(&work.done);
+	KUNIT_ASSERT_EQ(test, 0, uffd_shim_register_fs(work.type, &fs));
+	fc = fs_context_for_mount(&fs, 0);
+	if (IS_ERR(fc)) {
+		uffd_shim_unregister(work.type);
+		KUNIT_FAIL(test, "fs_context_for_mount: %ld", PTR_ERR(fc));
+		return;
+	}
+	thread = kthread_run(unregister_thread, &work, "uffd_kunit_unreg");
+	if (IS_ERR(thread)) {
+		put_fs_context(fc);
+		uffd_shim_unregister(work.type);
+		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(thread));
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, 0UL,
+			wait_for_completion_timeout(&work.done, HZ / 2));
+	put_fs_context(fc);
+	KUNIT_EXPECT_NE(test, 0UL,
+			wait_for_completion_timeout(&work.done, 10 * HZ));
+	wait_for_completion(&work.done);
+}
+
+static struct kunit_case uffd_shim_misuse_cases[] = {
+	KUNIT_CASE(fault_on_a_folio_not_uptodate_is_sigbus),
+	KUNIT_CASE(ram_read_of_a_folio_not_uptodate_is_eio),
+	KUNIT_CASE(folio_alloc_returns_zeroed_memory),
+	KUNIT_CASE(filemap_add_of_a_folio_not_uptodate_is_einval),
+	KUNIT_CASE(filemap_add_of_a_folio_still_on_the_lru_is_einval),
+#ifdef CONFIG_MEMCG
+	KUNIT_CASE(filemap_add_charges_a_folio_the_driver_allocated),
+#endif
+	KUNIT_CASE(uffd_filemap_add_of_a_large_folio_is_einval),
+	KUNIT_CASE(mmap_of_a_file_that_cannot_dirty_its_folios_is_einval),
+	KUNIT_CASE(register_fs_with_a_dot_in_the_name_is_einval),
+	KUNIT_CASE(unregister_waits_for_a_mount_under_way),
+	{}
+};
+
+static struct kunit_suite uffd_shim_misuse_suite = {
+	.name = "uffd_shim_misuse",
+	.suite_init = uffd_kunit_suite_init,
+	.suite_exit = uffd_kunit_suite_exit,
+	.init = uffd_kunit_case_init,
+	.test_cases = uffd_shim_misuse_cases,
+};
+
+kunit_test_suites(&uffd_shim_misuse_suite);
