@@ -19,6 +19,19 @@
 
 static long page_size;
 
+/* Read-write protection, Linux 7.3: older uapi headers lack it. */
+#ifndef UFFD_FEATURE_RWP
+#define UFFD_FEATURE_RWP		(1 << 17)
+#define UFFDIO_REGISTER_MODE_RWP	((__u64)1 << 3)
+#define UFFD_PAGEFAULT_FLAG_RWP		(1 << 3)
+#define UFFDIO_RWPROTECT_MODE_RWP	((__u64)1 << 0)
+struct uffdio_rwprotect {
+	struct uffdio_range range;
+	__u64 mode;
+};
+#define UFFDIO_RWPROTECT	_IOWR(UFFDIO, 0x09, struct uffdio_rwprotect)
+#endif
+
 static inline void fill_pattern(char *buf, long len, int seed)
 {
 	for (long i = 0; i < len; i++)
@@ -55,7 +68,7 @@ static inline long read_counter(const char *path)
 	return n;
 }
 
-enum resolve { RESOLVE_COPY, RESOLVE_ZEROPAGE, RESOLVE_CONTINUE, RESOLVE_WP };
+enum resolve { RESOLVE_COPY, RESOLVE_ZEROPAGE, RESOLVE_CONTINUE, RESOLVE_WP, RESOLVE_RWP };
 
 struct handler {
 	int uffd;
@@ -134,6 +147,16 @@ static inline int uffd_wp(int uffd, unsigned long dst, long len, int protect)
 	return ioctl(uffd, UFFDIO_WRITEPROTECT, &w) ? -errno : 0;
 }
 
+static inline int uffd_rwp(int uffd, unsigned long dst, long len, int protect)
+{
+	struct uffdio_rwprotect r = {
+		.range = { .start = dst, .len = len },
+		.mode = protect ? UFFDIO_RWPROTECT_MODE_RWP : 0,
+	};
+
+	return ioctl(uffd, UFFDIO_RWPROTECT, &r) ? -errno : 0;
+}
+
 /* The fault-handling thread: resolve each fault as h->how says. */
 static inline void *handler_main(void *arg)
 {
@@ -168,6 +191,9 @@ static inline void *handler_main(void *arg)
 			break;
 		case RESOLVE_WP:
 			err = uffd_wp(h->uffd, addr, page_size, 0);
+			break;
+		case RESOLVE_RWP:
+			err = uffd_rwp(h->uffd, addr, page_size, 0);
 			break;
 		}
 		if (err && !h->error)
