@@ -344,19 +344,27 @@ static void folio_lock_trylock_unlock(struct kunit *test)
 
 static void folio_uptodate_and_dirty_flags(struct kunit *test)
 {
-	struct address_space *mapping = uffd_kunit_mapping(test, 1);
-	struct folio *folio = uffd_shim_folio_alloc(mapping);
+	struct folio *folio = uffd_shim_folio_alloc(NULL);
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
 	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_test_uptodate(folio));
 	uffd_shim_folio_mark_uptodate(folio);
 	KUNIT_EXPECT_TRUE(test, uffd_shim_folio_test_uptodate(folio));
 	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_test_hwpoison(folio));
-	KUNIT_ASSERT_EQ(test, 0, uffd_shim_filemap_add_folio(mapping, folio, 0));
 	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_test_dirty(folio));
 	KUNIT_EXPECT_TRUE(test, uffd_shim_folio_mark_dirty(folio));
 	KUNIT_EXPECT_TRUE(test, uffd_shim_folio_test_dirty(folio));
 	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_mark_dirty(folio));
+	uffd_shim_folio_put(folio);
+}
+
+/* Its data is nowhere else: neither reclaim nor drop_caches may drop it. */
+static void filemap_add_leaves_the_folio_dirty(struct kunit *test)
+{
+	struct address_space *mapping = uffd_kunit_mapping(test, 1);
+	struct folio *folio = uffd_kunit_added_folio(test, mapping, 0);
+
+	KUNIT_EXPECT_TRUE(test, uffd_shim_folio_test_dirty(folio));
 	uffd_shim_folio_unlock(folio);
 	uffd_shim_folio_put(folio);
 }
@@ -481,6 +489,7 @@ static void filemap_add_twice_is_eexist(struct kunit *test)
 	struct folio *second = uffd_shim_folio_alloc(mapping);
 
 	KUNIT_ASSERT_NOT_NULL(test, second);
+	uffd_shim_folio_mark_uptodate(second);
 	KUNIT_EXPECT_EQ(test, -EEXIST, uffd_shim_filemap_add_folio(mapping, second, 1));
 	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_test_locked(second));
 	KUNIT_EXPECT_NULL(test, uffd_shim_folio_mapping(second));
@@ -615,13 +624,14 @@ static void default_get_folio_noalloc_on_truncated_folio_is_enoent(struct kunit 
 	uffd_shim_folio_put(folio);
 }
 
+/* Added behind the shim's back, which refuses a folio that is not uptodate. */
 static void default_get_folio_noalloc_on_stale_folio_is_eio(struct kunit *test)
 {
 	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
-	struct folio *folio = uffd_shim_folio_alloc(mapping);
+	struct folio *folio = folio_alloc(GFP_KERNEL, 0);
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
-	KUNIT_ASSERT_EQ(test, 0, uffd_shim_filemap_add_folio(mapping, folio, 0));
+	KUNIT_ASSERT_EQ(test, 0, filemap_add_folio(mapping, folio, 0, GFP_KERNEL));
 	uffd_shim_folio_unlock(folio);
 	KUNIT_EXPECT_EQ(test, -EIO,
 			PTR_ERR(uffd_shim_default_get_folio_noalloc(mapping->host, 0)));
@@ -636,6 +646,8 @@ static void default_filemap_add_accounts_and_remove_reaches_free_folio(struct ku
 	struct folio *folio = uffd_shim_default_alloc_folio(vma, addr + PAGE_SIZE);
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
+	uffd_shim_folio_zero(folio);	/* as UFFDIO_ZEROPAGE does */
+	uffd_shim_folio_mark_uptodate(folio);
 	KUNIT_ASSERT_EQ(test, 0, uffd_shim_default_filemap_add(folio, vma, addr + PAGE_SIZE));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
 	KUNIT_EXPECT_EQ(test, uffd_shim_folio_index(folio), 1UL);
@@ -688,6 +700,10 @@ static void default_filemap_add_failure_leaves_nothing_accounted(struct kunit *t
 
 	KUNIT_ASSERT_NOT_NULL(test, first);
 	KUNIT_ASSERT_NOT_NULL(test, second);
+	uffd_shim_folio_zero(first);
+	uffd_shim_folio_mark_uptodate(first);
+	uffd_shim_folio_zero(second);
+	uffd_shim_folio_mark_uptodate(second);
 	KUNIT_ASSERT_EQ(test, 0, uffd_shim_default_filemap_add(first, vma, addr));
 	KUNIT_EXPECT_EQ(test, -EEXIST, uffd_shim_default_filemap_add(second, vma, addr));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
@@ -804,6 +820,7 @@ static struct kunit_case uffd_shim_api_cases[] = {
 	KUNIT_CASE(folio_get_put_counts_references),
 	KUNIT_CASE(folio_lock_trylock_unlock),
 	KUNIT_CASE(folio_uptodate_and_dirty_flags),
+	KUNIT_CASE(filemap_add_leaves_the_folio_dirty),
 	KUNIT_CASE(folio_write_read_roundtrip_and_zero),
 	KUNIT_CASE(folio_write_read_reject_out_of_range),
 	KUNIT_CASE(folio_write_read_of_nothing_at_the_end_is_ok),

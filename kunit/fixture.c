@@ -74,10 +74,7 @@ static void fput_action(void *file)
 	fput(file);
 }
 
-/*
- * A file of the test type, @pages long, released when the test ends; its
- * mapping has @aops, or keeps the empty_aops new inodes start with if NULL.
- */
+/* A file of the test type, @pages long, with @aops; released when the test ends. */
 struct file *uffd_kunit_file_aops(struct kunit *test, loff_t pages,
 				  const struct address_space_operations *aops)
 {
@@ -87,8 +84,7 @@ struct file *uffd_kunit_file_aops(struct kunit *test, loff_t pages,
 	inode = alloc_anon_inode(test_mnt->mnt_sb);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, inode);
 	inode->i_mode |= S_IFREG;
-	if (aops)
-		inode->i_mapping->a_ops = aops;
+	inode->i_mapping->a_ops = aops;
 	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER);
 	mapping_set_unevictable(inode->i_mapping);
 	i_size_write(inode, pages * PAGE_SIZE);

@@ -114,6 +114,7 @@ static void fill_cycle_via_shim_matches_direct_calls(struct kunit *test)
 		for (int n = 0; n < BENCH_OPS; n++) {
 			folio = ops->alloc_folio(vma, dst);
 			KUNIT_ASSERT_NOT_NULL(test, folio);
+			__folio_mark_uptodate(folio);	/* as mfill does */
 			KUNIT_ASSERT_EQ(test, 0, ops->filemap_add(folio, vma, dst));
 			ops->filemap_remove(folio, vma);
 			folio_put(folio);

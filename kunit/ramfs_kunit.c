@@ -5,8 +5,8 @@
  * failed call leaves, what the type is charged).
  */
 
-#include <linux/falloc.h>
 #include "fixture.h"
+#include <linux/falloc.h>	/* after fs.h: needs its types */
 
 static bool cached(struct file *file, pgoff_t index)
 {

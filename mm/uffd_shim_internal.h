@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * uffd-shim internals shared by the core (uffd_shim.c) and its RAM file
- * system (uffd_shim_ramfs.c). Not for drivers: they see only
- * <linux/uffd_shim.h>.
+ * uffd-shim internals shared by the files of the core. Not for drivers:
+ * they see only <linux/uffd_shim.h>.
  */
 #ifndef _MM_UFFD_SHIM_INTERNAL_H
 #define _MM_UFFD_SHIM_INTERNAL_H
@@ -16,7 +15,7 @@
 /*
  * What the kernel sees of a registered type. Callbacks find it back by
  * container_of() on file->f_op, vma->vm_ops or a directory's i_op, or from
- * sb->s_fs_info on the RAM file system.
+ * the superblock of its RAM file system.
  */
 struct uffd_shim_type {
 	struct uffd_shim_ops ops;
@@ -30,17 +29,49 @@ struct uffd_shim_type {
 	struct address_space_operations aops;
 	struct file_system_type *fs_type;
 	struct list_head fs_node;
-	atomic_t nr_sb;		/* live superblocks; unregister waits for 0 */
+	atomic_t nr_users;	/* mount contexts and superblocks; unregister waits for 0 */
 };
 
+/* One mount of a type's RAM file system: sb->s_fs_info. */
+struct uffd_shim_ram_sb {
+	struct uffd_shim_type *type;
+	unsigned long max_pages;	/* size=; 0: no bound */
+	atomic_long_t nr_pages;		/* charged to this mount */
+	struct vfsmount *shm_mnt;	/* shmem fallback: the data's tmpfs */
+};
+
+/* The backend: uffd_shim_uffd.c (vm_uffd_ops), or uffd_shim_fallback.c. */
+void uffd_shim_init_backend(struct uffd_shim_type *type);
+bool uffd_shim_is_type_fops(const struct file_operations *fops);
+bool uffd_shim_fops_have_mmap(const struct file_operations *fops);
+
+/* uffd_shim_folio.c */
+struct folio *uffd_shim_alloc_charged(gfp_t gfp, struct mm_struct *mm,
+				      gfp_t charge_gfp);
+
+/* uffd_shim_fault.c */
 int uffd_shim_type_insert(const struct uffd_shim_type *type,
 			  struct address_space *mapping, struct folio *folio,
 			  pgoff_t index);
 
-/* uffd_shim_ramfs.c */
+/* uffd_shim_dir.c */
+void uffd_shim_init_dir_iops(struct inode_operations *iops);
+
+/* uffd_shim_ramfs.c: the RAM file system */
+void uffd_shim_ram_unregister(struct uffd_shim_type *type);
+bool uffd_shim_is_ram_inode(const struct inode *inode);
+struct uffd_shim_type *uffd_shim_ram_type(struct inode *inode);
+int uffd_shim_ram_charge(struct inode *inode, long nr);
+void uffd_shim_ram_uncharge(struct inode *inode, long nr);
+void uffd_shim_ram_commit(struct inode *inode, long nr);
+void uffd_shim_ram_recalc(struct inode *inode);
+
+/* Its regular files: uffd_shim_ramfile.c, or uffd_shim_fallback.c. */
 extern const struct file_operations uffd_shim_ram_fops;
 void uffd_shim_ram_init_aops(struct uffd_shim_type *type);
-void uffd_shim_ram_unregister(struct uffd_shim_type *type);
-struct file *uffd_shim_ram_backing(struct inode *inode);
+int uffd_shim_ram_init_file(struct inode *inode);
+void uffd_shim_ram_evict_file(struct inode *inode);
+int uffd_shim_ram_mount_data(struct uffd_shim_ram_sb *sbi);
+void uffd_shim_ram_unmount_data(struct uffd_shim_ram_sb *sbi);
 
 #endif /* _MM_UFFD_SHIM_INTERNAL_H */

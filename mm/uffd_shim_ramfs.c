@@ -5,32 +5,32 @@
  * mounted, written, read, truncated, hole-punched and mapped with
  * userfaultfd, and the same userspace suite can run against every type.
  *
- * It is ramfs with three differences:
- *  - every page enters through one accounting point that may refuse
- *    (->account: writes, fallocate, faults, userfaultfd fills) and leaves
- *    through the type's ->free_folio;
- *  - reading a hole copies zeroes instead of allocating (as shmem does), so
- *    a read can never be refused and never needs accounting;
- *  - the superblock, inodes and directory operations come from the shim, so
- *    the driver has no kernel-version-specific VFS code.
+ * This file is the file system: mounts and their size= bound, superblocks,
+ * inodes. The regular files' operations are the backend's:
+ * uffd_shim_ramfile.c (vm_uffd_ops) or uffd_shim_fallback.c (shmem).
+ *
+ * A mount's pages are counted as shmem counts them: charged to the mount
+ * before a page enters a page cache (uffd_shim_ram_charge()), recorded per
+ * inode in i_blocks once it is in, and given back by
+ * uffd_shim_ram_recalc(), which compares i_blocks with the page cache
+ * after whatever removed pages (->free_folio knows no mapping).
  */
 
 #define pr_fmt(fmt) "uffd_shim: " fmt
 
 #include <linux/fs.h>
-#include <linux/falloc.h>	/* after fs.h: needs its types */
 #include <linux/fs_context.h>
-#include <linux/highmem.h>
+#include <linux/fs_parser.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/pagemap.h>
-#include <linux/sched/signal.h>
-#include <linux/shmem_fs.h>
-#include <linux/splice.h>
-#include <linux/uio.h>
+#include <linux/slab.h>
+#include <linux/statfs.h>
 #include <linux/wait_bit.h>
 #include "uffd_shim_internal.h"
 
 #define UFFD_SHIM_RAM_MAGIC 0x75667372	/* "ufsr" */
+#define BLOCKS_PER_PAGE (PAGE_SIZE / 512)
 
 /* Types with a file system; searched only at mount time. */
 static LIST_HEAD(ram_types);
@@ -38,374 +38,106 @@ static DEFINE_MUTEX(ram_types_lock);
 
 static const struct super_operations ram_sops;
 
-static struct uffd_shim_type *inode_type(struct inode *inode)
+bool uffd_shim_is_ram_inode(const struct inode *inode)
 {
-	return inode->i_sb->s_fs_info;
+	return inode->i_sb->s_op == &ram_sops;
 }
 
-/* --- Shmem fallback ---------------------------------------------------------- */
+struct uffd_shim_type *uffd_shim_ram_type(struct inode *inode)
+{
+	return ((struct uffd_shim_ram_sb *)inode->i_sb->s_fs_info)->type;
+}
 
-/*
- * Without vm_uffd_ops, userfaultfd works only on shmem mappings: each regular
- * file then keeps its data in a shmem file of its own (i_private), which
- * mmap hands its VMAs to and which reads, writes, fallocate and truncate go
- * to, so that all of them see the same pages. Our own page cache stays empty.
- */
+/* --- Pages of a mount ------------------------------------------------------ */
+
+static struct uffd_shim_ram_sb *ram_sb(struct inode *inode)
+{
+	return uffd_shim_is_ram_inode(inode) ? inode->i_sb->s_fs_info : NULL;
+}
+
+/* Give back what left @inode's page cache since the last call. */
+void uffd_shim_ram_recalc(struct inode *inode)
+{
+	struct uffd_shim_ram_sb *sbi = ram_sb(inode);
+	long freed;
+
+	if (!sbi)
+		return;
+	spin_lock(&inode->i_lock);
+	freed = inode->i_blocks / BLOCKS_PER_PAGE -
+		READ_ONCE(inode->i_mapping->nrpages);
+	if (freed > 0) {
+		inode->i_blocks -= freed * BLOCKS_PER_PAGE;
+		atomic_long_sub(freed, &sbi->nr_pages);
+	}
+	spin_unlock(&inode->i_lock);
+}
 
 /**
- * uffd_shim_ram_backing() - the shmem file holding a RAM-fs file's data.
- * @inode: any inode.
+ * uffd_shim_ram_charge() - reserve room in @inode's mount for @nr pages.
+ * @inode: any inode: only those of a RAM file system are charged.
+ * @nr: pages about to enter @inode's page cache.
  *
- * Return: the backing file on a fallback kernel for a regular file of the
- * shim's RAM file system; NULL otherwise (the data is in @inode's own page
- * cache, or @inode is not ours).
+ * Return: 0; -ENOSPC beyond the mount's size=. Follow with
+ * uffd_shim_ram_commit() once the pages are in, or with
+ * uffd_shim_ram_uncharge() if they never got in.
  */
-struct file *uffd_shim_ram_backing(struct inode *inode)
+int uffd_shim_ram_charge(struct inode *inode, long nr)
 {
-	if (inode->i_sb->s_op != &ram_sops || !S_ISREG(inode->i_mode))
-		return NULL;
-	return inode->i_private;
-}
+	struct uffd_shim_ram_sb *sbi = ram_sb(inode);
 
-static struct file *ram_new_backing(void)
-{
-#ifdef CONFIG_UFFD_SHIM_NATIVE
-	return NULL;
-#else
-	/* VM_NORESERVE: commit memory page by page, as the file fills. */
-	return shmem_kernel_file_setup("uffd_shim", 0, VM_NORESERVE);
-#endif
-}
-
-/* Our i_size follows the backing file's; the caller holds our i_rwsem. */
-static void ram_sync_size(struct inode *inode, struct file *backing)
-{
-	i_size_write(inode, i_size_read(file_inode(backing)));
-	inode_set_mtime_to_ts(inode, inode_set_ctime_current(inode));
-}
-
-/* --- Page cache -------------------------------------------------------------- */
-
-/* The folio at @index, locked with a reference; a new, accounted zero page on a hole. */
-static struct folio *ram_get_folio(struct inode *inode, pgoff_t index)
-{
-	struct address_space *mapping = inode->i_mapping;
-	struct folio *folio;
-	int err;
-
-	for (;;) {
-		folio = uffd_shim_filemap_lock_folio(mapping, index);
-		if (folio)
-			return folio;
-
-		folio = uffd_shim_folio_alloc(mapping);
-		if (!folio)
-			return ERR_PTR(-ENOMEM);
-		folio_zero_range(folio, 0, folio_size(folio));
-		__folio_mark_uptodate(folio);
-		/* Any index: a write fills the page before it moves EOF. */
-		err = uffd_shim_type_insert(inode_type(inode), mapping, folio,
-					    index);
-		if (!err)
-			return folio;
-		folio_put(folio);
-		if (err != -EEXIST)
-			return ERR_PTR(err);
-		/* Raced with a fault or a userfaultfd fill: take theirs. */
+	if (!sbi)
+		return 0;
+	uffd_shim_ram_recalc(inode);
+	if (atomic_long_add_return(nr, &sbi->nr_pages) > sbi->max_pages &&
+	    sbi->max_pages) {
+		atomic_long_sub(nr, &sbi->nr_pages);
+		return -ENOSPC;
 	}
-}
-
-static int ram_begin(struct address_space *mapping, loff_t pos,
-		     struct folio **foliop)
-{
-	struct folio *folio = ram_get_folio(mapping->host, pos >> PAGE_SHIFT);
-
-	if (IS_ERR(folio))
-		return PTR_ERR(folio);
-	*foliop = folio;
 	return 0;
 }
 
-static int ram_end(struct address_space *mapping, loff_t pos,
-		   unsigned int copied, struct folio *folio)
+void uffd_shim_ram_uncharge(struct inode *inode, long nr)
 {
-	struct inode *inode = mapping->host;
+	struct uffd_shim_ram_sb *sbi = ram_sb(inode);
 
-	/* i_rwsem is held: i_size cannot change under us. */
-	if (pos + copied > inode->i_size)
-		i_size_write(inode, pos + copied);
-	folio_mark_dirty(folio);
-	folio_unlock(folio);
-	folio_put(folio);
-	return copied;
+	if (sbi)
+		atomic_long_sub(nr, &sbi->nr_pages);
 }
 
-/*
- * ->write_begin/->write_end take a kiocb since 6.17, a file before: the
- * right pair is picked by the type of the tree's own members.
- */
-static int __maybe_unused ram_write_begin(const struct kiocb *iocb,
-					  struct address_space *mapping,
-					  loff_t pos, unsigned int len,
-					  struct folio **foliop, void **fsdata)
+void uffd_shim_ram_commit(struct inode *inode, long nr)
 {
-	return ram_begin(mapping, pos, foliop);
+	if (!ram_sb(inode))
+		return;
+	spin_lock(&inode->i_lock);
+	inode->i_blocks += nr * BLOCKS_PER_PAGE;
+	spin_unlock(&inode->i_lock);
+	/* A removal that raced the insertion was not seen before. */
+	uffd_shim_ram_recalc(inode);
 }
 
-static int __maybe_unused ram_write_end(const struct kiocb *iocb,
-					struct address_space *mapping,
-					loff_t pos, unsigned int len,
-					unsigned int copied, struct folio *folio,
-					void *fsdata)
+static int ram_statfs(struct dentry *dentry, struct kstatfs *buf)
 {
-	return ram_end(mapping, pos, copied, folio);
-}
+	struct uffd_shim_ram_sb *sbi = dentry->d_sb->s_fs_info;
+	long used = atomic_long_read(&sbi->nr_pages);
+	int err = simple_statfs(dentry, buf);
 
-static int __maybe_unused ram_write_begin_file(struct file *file,
-					       struct address_space *mapping,
-					       loff_t pos, unsigned int len,
-					       struct folio **foliop,
-					       void **fsdata)
-{
-	return ram_begin(mapping, pos, foliop);
-}
-
-static int __maybe_unused ram_write_end_file(struct file *file,
-					     struct address_space *mapping,
-					     loff_t pos, unsigned int len,
-					     unsigned int copied,
-					     struct folio *folio, void *fsdata)
-{
-	return ram_end(mapping, pos, copied, folio);
-}
-
-#define WRITE_BEGIN_TAKES_KIOCB						\
-	__builtin_types_compatible_p(					\
-		typeof(((struct address_space_operations *)NULL)->write_begin), \
-		typeof(ram_write_begin) *)
-
-/**
- * uffd_shim_ram_init_aops() - the address_space_operations of a type's RAM files.
- * @type: the type being registered.
- *
- * No ->read_folio: reads of holes are served by ram_read_iter() without a
- * page, and nothing else on this file system reads through the page cache.
- */
-void uffd_shim_ram_init_aops(struct uffd_shim_type *type)
-{
-	type->aops.write_begin = __builtin_choose_expr(WRITE_BEGIN_TAKES_KIOCB,
-						       ram_write_begin,
-						       ram_write_begin_file);
-	type->aops.write_end = __builtin_choose_expr(WRITE_BEGIN_TAKES_KIOCB,
-						     ram_write_end,
-						     ram_write_end_file);
-	type->aops.dirty_folio = noop_dirty_folio;
-	type->aops.free_folio = type->ops.free_folio;
-}
-
-/* --- Regular files -------------------------------------------------------- */
-
-/* Copy cached pages, zeroes for holes: a read never allocates. */
-static ssize_t ram_read_iter(struct kiocb *iocb, struct iov_iter *to)
-{
-	struct inode *inode = file_inode(iocb->ki_filp);
-	struct file *backing = uffd_shim_ram_backing(inode);
-	ssize_t done = 0;
-	int err = 0;
-
-	if (backing) {
-		done = vfs_iter_read(backing, to, &iocb->ki_pos, 0);
-		file_accessed(iocb->ki_filp);
-		return done;
+	if (!err && sbi->max_pages) {
+		buf->f_blocks = sbi->max_pages;
+		buf->f_bfree = sbi->max_pages - min_t(long, used, sbi->max_pages);
+		buf->f_bavail = buf->f_bfree;
 	}
-
-	while (iov_iter_count(to)) {
-		loff_t pos = iocb->ki_pos, size = i_size_read(inode);
-		size_t offset = offset_in_page(pos), n, copied;
-		struct folio *folio;
-
-		if (pos >= size)
-			break;
-		n = min3(PAGE_SIZE - offset, (size_t)(size - pos),
-			 iov_iter_count(to));
-		folio = uffd_shim_filemap_get_folio(inode->i_mapping,
-						    pos >> PAGE_SHIFT);
-		if (folio && folio_test_hwpoison(folio)) {
-			folio_put(folio);
-			err = -EIO;
-			break;
-		}
-		if (!folio) {
-			copied = iov_iter_zero(n, to);
-		} else {
-			copied = copy_folio_to_iter(folio,
-						    offset_in_folio(folio, pos),
-						    n, to);
-			folio_put(folio);
-		}
-		done += copied;
-		iocb->ki_pos += copied;
-		if (copied < n) {
-			err = -EFAULT;
-			break;
-		}
-		if (fatal_signal_pending(current)) {
-			err = -EINTR;
-			break;
-		}
-		cond_resched();
-	}
-	file_accessed(iocb->ki_filp);
-	return done ?: err;
-}
-
-static ssize_t ram_write_iter(struct kiocb *iocb, struct iov_iter *from)
-{
-	struct inode *inode = file_inode(iocb->ki_filp);
-	struct file *backing = uffd_shim_ram_backing(inode);
-	ssize_t ret;
-
-	if (!backing)
-		return generic_file_write_iter(iocb, from);
-	inode_lock(inode);
-	ret = generic_write_checks(iocb, from);	/* O_APPEND, limits */
-	if (ret > 0) {
-		int err = file_remove_privs(iocb->ki_filp);	/* setuid */
-
-		ret = err ?: vfs_iter_write(backing, from, &iocb->ki_pos, 0);
-	}
-	if (ret > 0)
-		ram_sync_size(inode, backing);
-	inode_unlock(inode);
-	return ret;
-}
-
-static long ram_fallocate(struct file *file, int mode, loff_t offset,
-			  loff_t len)
-{
-	struct inode *inode = file_inode(file);
-	struct file *backing = uffd_shim_ram_backing(inode);
-	loff_t end = offset + len, old_size;
-	pgoff_t index;
-	int err = 0;
-
-	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
-		return -EOPNOTSUPP;
-	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
-		return -EOPNOTSUPP;
-
-	inode_lock(inode);
-	if (backing) {
-		err = vfs_fallocate(backing, mode, offset, len);
-		if (!err)
-			ram_sync_size(inode, backing);
-		inode_unlock(inode);
-		return err;
-	}
-	if (mode & FALLOC_FL_PUNCH_HOLE) {
-		/* Zaps mappings, drops whole pages, zeroes partial ones. */
-		if (offset < i_size_read(inode))
-			truncate_pagecache_range(inode, offset,
-						 min(end, i_size_read(inode)) - 1);
-		goto out;
-	}
-
-	err = inode_newsize_ok(inode, end);
-	if (err)
-		goto out;
-	/* As shmem does: the whole range, beyond EOF too with KEEP_SIZE. */
-	old_size = i_size_read(inode);
-	for (index = offset >> PAGE_SHIFT; index < DIV_ROUND_UP(end, PAGE_SIZE);
-	     index++) {
-		struct folio *folio = ram_get_folio(inode, index);
-
-		if (IS_ERR(folio)) {
-			err = PTR_ERR(folio);
-			break;
-		}
-		folio_unlock(folio);
-		folio_put(folio);
-		if (fatal_signal_pending(current)) {
-			err = -EINTR;
-			break;
-		}
-	}
-	if (err) {
-		/* Failed: give back what was allocated past EOF, keep the size. */
-		if (end > PAGE_ALIGN(old_size))
-			truncate_pagecache_range(inode, PAGE_ALIGN(old_size), end - 1);
-	} else if (!(mode & FALLOC_FL_KEEP_SIZE) && end > old_size) {
-		i_size_write(inode, end);
-	}
-out:
-	inode_set_mtime_to_ts(inode, inode_set_ctime_current(inode));
-	inode_unlock(inode);
 	return err;
 }
-
-/* The template of a RAM-fs type's fops; the core adds ->mmap_prepare. */
-const struct file_operations uffd_shim_ram_fops = {
-	.read_iter	= ram_read_iter,
-	.write_iter	= ram_write_iter,
-	.fsync		= noop_fsync,
-	.splice_read	= copy_splice_read,
-	.splice_write	= iter_file_splice_write,
-	.llseek		= generic_file_llseek,
-	.fallocate	= ram_fallocate,
-};
-
-/* Resize: truncate_setsize() on ours, and the backing file first if any. */
-static int ram_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
-		       struct iattr *attr)
-{
-	struct file *backing = uffd_shim_ram_backing(d_inode(dentry));
-	int err = setattr_prepare(idmap, dentry, attr);
-
-	if (err)
-		return err;
-	if (backing && attr->ia_valid & ATTR_SIZE) {
-		struct iattr size = {
-			.ia_valid = ATTR_SIZE | ATTR_MTIME | ATTR_CTIME,
-			.ia_size = attr->ia_size,
-		};
-		struct inode *shmem = file_inode(backing);
-
-		/* shmem_setattr() unmaps, truncates and re-accounts. */
-		inode_lock(shmem);
-		err = notify_change(&nop_mnt_idmap, backing->f_path.dentry,
-				    &size, NULL);
-		inode_unlock(shmem);
-		if (err)
-			return err;
-	}
-	return simple_setattr(idmap, dentry, attr);
-}
-
-/* Blocks from the page cache that holds the data. */
-static int ram_getattr(struct mnt_idmap *idmap, const struct path *path,
-		       struct kstat *stat, u32 request_mask,
-		       unsigned int query_flags)
-{
-	struct file *backing = uffd_shim_ram_backing(d_inode(path->dentry));
-	int err = simple_getattr(idmap, path, stat, request_mask, query_flags);
-
-	if (!err && backing)
-		stat->blocks = READ_ONCE(file_inode(backing)->i_blocks);
-	return err;
-}
-
-static const struct inode_operations ram_file_iops = {
-	.setattr	= ram_setattr,
-	.getattr	= ram_getattr,
-};
 
 /* --- Inodes and the file system -------------------------------------------- */
 
 static struct inode *ram_new_inode(struct super_block *sb,
 				   const struct inode *dir, umode_t mode)
 {
-	struct uffd_shim_type *type = sb->s_fs_info;
+	struct uffd_shim_type *type = ((struct uffd_shim_ram_sb *)sb->s_fs_info)->type;
 	struct inode *inode;
+	int err;
 
 	if (!S_ISDIR(mode) && !S_ISREG(mode))
 		return ERR_PTR(-EOPNOTSUPP);
@@ -422,44 +154,47 @@ static struct inode *ram_new_inode(struct super_block *sb,
 		inode->i_op = &type->dir_iops;
 		inode->i_fop = &simple_dir_operations;
 		inc_nlink(inode);	/* "." */
-	} else {
-		inode->i_op = &ram_file_iops;
-		inode->i_fop = &type->fops;
-		inode->i_private = ram_new_backing();
-		if (IS_ERR(inode->i_private)) {
-			struct file *err = inode->i_private;
-
-			inode->i_private = NULL;
-			iput(inode);
-			return ERR_CAST(err);
-		}
+		return inode;
+	}
+	inode->i_fop = &type->fops;
+	err = uffd_shim_ram_init_file(inode);
+	if (err) {
+		iput(inode);
+		return ERR_PTR(err);
 	}
 	return inode;
 }
 
 static void ram_evict_inode(struct inode *inode)
 {
-	struct file *backing = uffd_shim_ram_backing(inode);
-
 	truncate_inode_pages_final(&inode->i_data);
+	uffd_shim_ram_recalc(inode);
 	clear_inode(inode);
-	if (backing)
-		fput(backing);
+	if (S_ISREG(inode->i_mode))
+		uffd_shim_ram_evict_file(inode);
 }
 
 /* No ->drop_inode: the default drops unhashed inodes, and ours all are. */
 static const struct super_operations ram_sops = {
-	.statfs		= simple_statfs,
+	.statfs		= ram_statfs,
 	.evict_inode	= ram_evict_inode,
 };
 
+/* A mount context, then its superblock, holds the type until it ends. */
+static void ram_put_sb(struct uffd_shim_ram_sb *sbi)
+{
+	struct uffd_shim_type *type = sbi->type;
+
+	kfree(sbi);
+	if (atomic_dec_and_test(&type->nr_users))
+		wake_up_var(&type->nr_users);
+}
+
 static int ram_fill_super(struct super_block *sb, struct fs_context *fc)
 {
-	struct uffd_shim_type *type = sb->s_fs_info;
 	struct inode *root;
+	int err;
 
-	/* Paired in ram_kill_sb(), which runs even if this fails. */
-	atomic_inc(&type->nr_sb);
 	sb->s_maxbytes = MAX_LFS_FILESIZE;
 	sb->s_blocksize = PAGE_SIZE;
 	sb->s_blocksize_bits = PAGE_SHIFT;
@@ -469,6 +204,9 @@ static int ram_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_d_flags = DCACHE_DONTCACHE;
 #endif
 	sb->s_time_gran = 1;
+	err = uffd_shim_ram_mount_data(sb->s_fs_info);
+	if (err)
+		return err;
 	root = ram_new_inode(sb, NULL, S_IFDIR | 0755);
 	if (IS_ERR(root))
 		return PTR_ERR(root);
@@ -478,15 +216,43 @@ static int ram_fill_super(struct super_block *sb, struct fs_context *fc)
 
 static void ram_kill_sb(struct super_block *sb)
 {
-	struct uffd_shim_type *type = sb->s_fs_info;
+	struct uffd_shim_ram_sb *sbi = sb->s_fs_info;
 
 #ifdef CONFIG_UFFD_SHIM_D_MAKE_PERSISTENT
 	kill_anon_super(sb);
 #else
 	kill_litter_super(sb);	/* drops the pinned dentries */
 #endif
-	if (atomic_dec_and_test(&type->nr_sb))
-		wake_up_var(&type->nr_sb);
+	/* From the mount context, by sget_fc(); NULL if that failed. */
+	if (sbi) {
+		uffd_shim_ram_unmount_data(sbi);
+		ram_put_sb(sbi);
+	}
+}
+
+enum { OPT_SIZE };
+
+static const struct fs_parameter_spec ram_params[] = {
+	fsparam_string("size", OPT_SIZE),
+	{}
+};
+
+/* size=: bytes, with tmpfs's k, m, g suffixes; rounded up to pages. */
+static int ram_parse_param(struct fs_context *fc, struct fs_parameter *param)
+{
+	struct uffd_shim_ram_sb *sbi = fc->s_fs_info;
+	struct fs_parse_result result;
+	unsigned long long size;
+	char *rest;
+	int opt = fs_parse(fc, ram_params, param, &result);
+
+	if (opt < 0)
+		return opt;
+	size = memparse(param->string, &rest);
+	if (*rest)
+		return invalfc(fc, "bad value for size: %s", param->string);
+	sbi->max_pages = DIV_ROUND_UP_ULL(size, PAGE_SIZE);
+	return 0;
 }
 
 static int ram_get_tree(struct fs_context *fc)
@@ -494,26 +260,53 @@ static int ram_get_tree(struct fs_context *fc)
 	return get_tree_nodev(fc, ram_fill_super);
 }
 
+/* A context that made no superblock still holds the type. */
+static void ram_free_fc(struct fs_context *fc)
+{
+	if (fc->s_fs_info)
+		ram_put_sb(fc->s_fs_info);
+}
+
 static const struct fs_context_operations ram_context_ops = {
+	.parse_param	= ram_parse_param,
 	.get_tree	= ram_get_tree,
+	.free		= ram_free_fc,
 };
 
-static int ram_init_fs_context(struct fs_context *fc)
+static struct uffd_shim_type *ram_fs_user(const struct file_system_type *fs_type)
 {
 	struct uffd_shim_type *type;
+
+	lockdep_assert_held(&ram_types_lock);
+	list_for_each_entry(type, &ram_types, fs_node)
+		if (type->fs_type == fs_type)
+			return type;
+	return NULL;
+}
+
+/*
+ * The context holds the type, and passes it on to the superblock:
+ * uffd_shim_ram_unregister() waits for both, whatever pins the owner.
+ */
+static int ram_init_fs_context(struct fs_context *fc)
+{
+	struct uffd_shim_ram_sb *sbi = kzalloc_obj(*sbi);
 	int err = -ENODEV;
 
-	/* The mount pins fs_type->owner, so the type outlives the mount. */
+	if (!sbi)
+		return -ENOMEM;
+	sbi->max_pages = totalram_pages() / 2;	/* as tmpfs */
 	mutex_lock(&ram_types_lock);
-	list_for_each_entry(type, &ram_types, fs_node) {
-		if (type->fs_type == fc->fs_type) {
-			fc->s_fs_info = type;	/* becomes sb->s_fs_info */
-			fc->ops = &ram_context_ops;
-			err = 0;
-			break;
-		}
+	sbi->type = ram_fs_user(fc->fs_type);
+	if (sbi->type) {
+		atomic_inc(&sbi->type->nr_users);
+		fc->s_fs_info = sbi;	/* becomes sb->s_fs_info */
+		fc->ops = &ram_context_ops;
+		err = 0;
 	}
 	mutex_unlock(&ram_types_lock);
+	if (err)
+		kfree(sbi);
 	return err;
 }
 
@@ -529,36 +322,49 @@ static int ram_init_fs_context(struct fs_context *fc)
  * (KEEP_SIZE, PUNCH_HOLE), mmap with userfaultfd in the type's modes.
  * Reads of holes copy zeroes and allocate nothing; every other way a page
  * enters calls ->account first, and pages leave through ->free_folio.
+ * ``-o size=`` bounds each mount as it bounds tmpfs (default: half of RAM;
+ * 0: no bound).
  * A mount holds a reference on @fs_type->owner, which is also made the
  * owner of the type's files. uffd_shim_unregister() unregisters the file
  * system.
  *
  * Context: process context, may sleep; before any file of @type exists.
  * Return: 0; -EINVAL if @type brings its own fops or ->new_inode, or
- * @fs_type has no name; -EBUSY if @type already has a file system or
- * @fs_type is in use; the error of register_filesystem() (-EBUSY for a
- * name in use).
+ * @fs_type has no name or one with a '.'; -EBUSY if @type already has a
+ * file system or @fs_type is in use, by another type or with the driver's
+ * own mount hooks; the error of register_filesystem() (-EBUSY for a name in
+ * use).
  */
 int uffd_shim_register_fs(struct uffd_shim_type *type,
 			  struct file_system_type *fs_type)
 {
-	int err;
+	int err = 0;
 
 	if (type->fs_type)
 		return -EBUSY;
-	if (!fs_type || !fs_type->name || type->ops.fops || type->ops.new_inode)
+	if (!fs_type || !fs_type->name || strchr(fs_type->name, '.') ||
+	    type->ops.fops || type->ops.new_inode)
 		return -EINVAL;
-	if (fs_type->init_fs_context)	/* another type's, or the driver's own */
+	/* Once set, the hooks stay: a mount may be about to call them. */
+	if ((fs_type->init_fs_context &&
+	     fs_type->init_fs_context != ram_init_fs_context) ||
+	    (fs_type->kill_sb && fs_type->kill_sb != ram_kill_sb))
 		return -EBUSY;
 
-	fs_type->init_fs_context = ram_init_fs_context;
-	fs_type->kill_sb = ram_kill_sb;
-	type->fops.owner = fs_type->owner;
-	type->ops.new_inode = ram_new_inode;	/* for the directory iops */
-	type->fs_type = fs_type;
 	mutex_lock(&ram_types_lock);
-	list_add(&type->fs_node, &ram_types);
+	if (ram_fs_user(fs_type)) {
+		err = -EBUSY;
+	} else {
+		fs_type->init_fs_context = ram_init_fs_context;
+		fs_type->kill_sb = ram_kill_sb;
+		type->fops.owner = fs_type->owner;
+		type->ops.new_inode = ram_new_inode;	/* for the directory iops */
+		type->fs_type = fs_type;
+		list_add(&type->fs_node, &ram_types);
+	}
 	mutex_unlock(&ram_types_lock);
+	if (err)
+		return err;
 
 	err = register_filesystem(fs_type);
 	if (err)
@@ -571,9 +377,11 @@ EXPORT_SYMBOL_GPL(uffd_shim_register_fs);
  * uffd_shim_ram_unregister() - undo uffd_shim_register_fs(), if it was done.
  * @type: the type being unregistered.
  *
- * Waits for the last superblock to be gone: a mount pins the owner module,
- * but the final mntput() of a kernel-internal mount (kern_unmount() from a
- * kernel thread, a built-in user) is deferred to a work item.
+ * No new mount finds the type after this; it waits for the mount
+ * contexts and superblocks that hold it: a mount pins the owner module, but
+ * the final mntput() of a kernel-internal mount (kern_unmount() from a
+ * kernel thread, a built-in user) is deferred to a work item, and a
+ * built-in user's mount under way pins nothing.
  *
  * Context: process context, may sleep; no mount of the file system is left.
  */
@@ -581,14 +389,12 @@ void uffd_shim_ram_unregister(struct uffd_shim_type *type)
 {
 	if (!type->fs_type)
 		return;
-	unregister_filesystem(type->fs_type);	/* no-op if never registered */
-	wait_var_event(&type->nr_sb, !atomic_read(&type->nr_sb));
 	mutex_lock(&ram_types_lock);
-	list_del(&type->fs_node);
+	list_del_init(&type->fs_node);
 	mutex_unlock(&ram_types_lock);
+	unregister_filesystem(type->fs_type);	/* no-op if never registered */
+	wait_var_event(&type->nr_users, !atomic_read(&type->nr_users));
 	/* The driver may register the same static fs_type again. */
-	type->fs_type->init_fs_context = NULL;
-	type->fs_type->kill_sb = NULL;
 	type->fs_type = NULL;
 	type->ops.new_inode = NULL;
 }

@@ -84,13 +84,13 @@ static const struct {
 	unsigned long long mode;
 	unsigned long long feature;	/* needed in UFFDIO_API */
 } modes[] = {
-	{ "missing", UFFDIO_REGISTER_MODE_MISSING },
-	{ "minor", UFFDIO_REGISTER_MODE_MINOR },
-	{ "wp", UFFDIO_REGISTER_MODE_WP },
-	{ "rwp", UFFDIO_REGISTER_MODE_RWP, UFFD_FEATURE_RWP },
+	{ .name = "missing", .mode = UFFDIO_REGISTER_MODE_MISSING },
+	{ .name = "minor", .mode = UFFDIO_REGISTER_MODE_MINOR },
+	{ .name = "wp", .mode = UFFDIO_REGISTER_MODE_WP },
+	{ .name = "rwp", .mode = UFFDIO_REGISTER_MODE_RWP, .feature = UFFD_FEATURE_RWP },
 };
 
-#define NR_MODES (sizeof(modes) / sizeof(modes[0]))
+#define NR_MODES ARRAY_SIZE(modes)
 
 static int probe_modes(void)
 {
@@ -299,18 +299,100 @@ TEST_F(memtype, directories_files_rename_and_tmpfile)
 	close(fd);
 }
 
+/* --- Memory bounds ------------------------------------------------------- */
+
+#define LIMIT_PAGES 16
+
+/* The file system type mounted at @dir, from /proc/mounts. */
+static int fstype_of(const char *dir, char *type, size_t len)
+{
+	char line[512], mnt[256], fs[64];
+	FILE *f = fopen("/proc/mounts", "r");
+	int found = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %255s %63s", mnt, fs) == 2 && !strcmp(mnt, dir)) {
+			snprintf(type, len, "%s", fs);
+			found = 1;
+		}
+	if (f)
+		fclose(f);
+	return found ? 0 : -1;
+}
+
+/*
+ * As nobody: write @path until the file system is full. Exits 0 if that
+ * ends with ENOSPC after exactly LIMIT_PAGES pages and all of them read
+ * back; 1 + what went wrong otherwise.
+ */
+static int fill_as_nobody(const char *path)
+{
+	char *page = malloc(page_size), *got = malloc(page_size);
+	long pages = 0;
+	int fd;
+
+	if (setgid(65534) || setuid(65534))
+		return 2;
+	fd = open(path, O_CREAT | O_RDWR, 0600);
+	if (fd < 0)
+		return 3;
+	for (;;) {
+		fill_pattern(page, page_size, pages);
+		if (write(fd, page, page_size) != page_size)
+			break;
+		pages++;
+	}
+	if (errno != ENOSPC)
+		return 4;
+	if (pages != LIMIT_PAGES)
+		return 5;
+	for (long i = 0; i < pages; i++)
+		if (pread(fd, got, page_size, i * page_size) != page_size ||
+		    !check_pattern(got, page_size, i))
+			return 6;
+	return 0;
+}
+
+TEST(unprivileged_writer_gets_enospc_at_the_mount_size_limit)
+{
+	char fs[64], dir[64], opts[32], path[96];
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, fstype_of(memtype_dir(), fs, sizeof(fs)));
+	snprintf(dir, sizeof(dir), "/tmp/uffd_limit.%d", getpid());
+	snprintf(opts, sizeof(opts), "size=%ldk", LIMIT_PAGES * page_size / 1024);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	ASSERT_EQ(0, mount("none", dir, fs, 0, opts))
+		TH_LOG("mount -t %s -o %s: %s", fs, opts, strerror(errno));
+	ASSERT_EQ(0, chmod(dir, 0777));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(fill_as_nobody(path));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("2: setuid, 3: open, 4: not ENOSPC, 5: not %d pages, 6: data lost",
+		       LIMIT_PAGES);
+	unlink(path);
+	EXPECT_EQ(0, umount(dir));
+	rmdir(dir);
+}
+
 /* --- LSM ----------------------------------------------------------------- */
 
 #define SMACK_LABEL "uffd_memtype"
 
-/* In a child labelled SMACK_LABEL: create @path; 0 or an errno. */
+/* In a child labelled SMACK_LABEL: create @path; 0 or a negative errno. */
 static int create_as_smack_subject(const char *path)
 {
 	int status, fd;
 	pid_t pid = fork();
 
 	if (pid < 0)
-		return errno;
+		return -errno;
 	if (!pid) {
 		fd = open("/proc/self/attr/current", O_WRONLY);
 		if (fd < 0 || write(fd, SMACK_LABEL, strlen(SMACK_LABEL)) < 0)
@@ -320,8 +402,8 @@ static int create_as_smack_subject(const char *path)
 		_exit(fd < 0 ? errno : 0);
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return ECHILD;
-	return WEXITSTATUS(status);
+		return -ECHILD;
+	return -WEXITSTATUS(status);
 }
 
 TEST(new_files_get_the_creators_lsm_label)
@@ -334,9 +416,9 @@ TEST(new_files_get_the_creators_lsm_label)
 		SKIP(return, "no Smack in this kernel: %s", strerror(errno));
 	snprintf(path, sizeof(path), "%s/lsm.%d", memtype_dir(), getpid());
 	err = create_as_smack_subject(path);
-	if (err == ENOTSUP)
+	if (err == -ENOTSUP)
 		SKIP(return, "Smack is not the active LSM");
-	ASSERT_EQ(0, err) TH_LOG("create %s: %s", path, strerror(err));
+	ASSERT_EQ(0, err) TH_LOG("create %s: %s", path, strerror(-err));
 	EXPECT_LT(0, getxattr(path, "security.SMACK64", label, sizeof(label) - 1))
 		TH_LOG("getxattr: %s", strerror(errno));
 	EXPECT_STREQ(SMACK_LABEL, label);
@@ -403,7 +485,7 @@ TEST_F(memtype, punch_hole_beyond_eof_frees_keep_size_pages)
 	EXPECT_EQ(self->len, st.st_size);
 }
 
-static int drop_caches(void)
+static int drop_clean_caches(void)
 {
 	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
 	int ok = fd >= 0 && write(fd, "1", 1) == 1;
@@ -418,7 +500,7 @@ TEST_F(memtype, fallocated_pages_survive_drop_caches)
 	struct stat st;
 
 	ASSERT_EQ(0, fallocate(self->fd, 0, 0, self->len));
-	if (drop_caches())
+	if (drop_clean_caches())
 		SKIP(return, "cannot write /proc/sys/vm/drop_caches: %s", strerror(errno));
 	ASSERT_EQ(0, fstat(self->fd, &st));
 	EXPECT_EQ(NR_PAGES * page_size / 512, st.st_blocks);
@@ -684,7 +766,7 @@ TEST_F(memtype, minor_fault_on_a_fallocated_page_survives_drop_caches)
 
 	NEEDS(MINOR);
 	ASSERT_EQ(0, fallocate(self->fd, 0, 0, self->len));
-	if (drop_caches())
+	if (drop_clean_caches())
 		SKIP(return, "cannot write /proc/sys/vm/drop_caches: %s", strerror(errno));
 	map = map_file(MAP_SHARED);
 	ASSERT_EQ(0, uffd_register(self->uffd, map, self->len,
@@ -758,7 +840,7 @@ TEST_F(memtype, rwprotect_traps_read_until_unprotected)
 	ASSERT_EQ(0, uffd_register(uffd, map, self->len, UFFDIO_REGISTER_MODE_RWP, NULL));
 	ASSERT_EQ(0, uffd_rwp(uffd, (unsigned long)map, self->len, 1));
 	handler_start(&h, uffd, RESOLVE_RWP, 0);
-	EXPECT_EQ('r', ((volatile char *)map)[page_size]);
+	EXPECT_EQ('r', __atomic_load_n(&map[page_size], __ATOMIC_RELAXED));
 	handler_stop(&h);
 	EXPECT_EQ(0, h.error);
 	EXPECT_EQ(1, h.faults);

@@ -21,15 +21,16 @@ static long page_size;
 
 /* Read-write protection, Linux 7.3: older uapi headers lack it. */
 #ifndef UFFD_FEATURE_RWP
-#define UFFD_FEATURE_RWP		(1 << 17)
-#define UFFDIO_REGISTER_MODE_RWP	((__u64)1 << 3)
-#define UFFD_PAGEFAULT_FLAG_RWP		(1 << 3)
-#define UFFDIO_RWPROTECT_MODE_RWP	((__u64)1 << 0)
+#define UFFD_FEATURE_RWP		0x20000	/* bit 17 */
+#define UFFDIO_REGISTER_MODE_RWP	0x8ULL	/* bit 3 */
+#define UFFD_PAGEFAULT_FLAG_RWP		0x8	/* bit 3 */
+#define UFFDIO_RWPROTECT_MODE_RWP	0x1ULL	/* bit 0 */
+#define UFFDIO_RWPROTECT	_IOWR(UFFDIO, 0x09, struct uffdio_rwprotect)
+
 struct uffdio_rwprotect {
 	struct uffdio_range range;
 	__u64 mode;
 };
-#define UFFDIO_RWPROTECT	_IOWR(UFFDIO, 0x09, struct uffdio_rwprotect)
 #endif
 
 static inline void fill_pattern(char *buf, long len, int seed)

@@ -50,16 +50,24 @@ enum uffd_shim_api {
  *	UFFDIO_CONTINUE through get_folio_noalloc.
  * @UFFD_SHIM_MODE_WP: UFFDIO_REGISTER_MODE_WP; on file memory the kernel
  *	also needs PTE-marker support (see UFFD_SHIM_FEAT_WP).
+ * @UFFD_SHIM_MODE_RWP: UFFDIO_REGISTER_MODE_RWP, read-write protection
+ *	with UFFDIO_RWPROTECT (Linux 7.3, see UFFD_SHIM_FEAT_RWP). Like WP it
+ *	needs nothing from the driver; declaring it on a kernel without RWP
+ *	is harmless, the kernel refuses such registrations itself.
  * @UFFD_SHIM_MODE_ALL: every mode above.
  *
  * UFFDIO_POISON needs nothing from the driver and is available on any
- * registered range.
+ * registered range. A registration for WP alone on a userfaultfd with
+ * UFFD_FEATURE_WP_ASYNC is allowed by the kernel on any VMA without asking
+ * the memory type (mm/userfaultfd.c, vma_can_userfault()): neither @modes
+ * nor @can_userfault of struct uffd_shim_ops can refuse it.
  */
 enum uffd_shim_mode {
 	UFFD_SHIM_MODE_MISSING = 1U << 0,
 	UFFD_SHIM_MODE_MINOR = 1U << 1,
 	UFFD_SHIM_MODE_WP = 1U << 2,
-	UFFD_SHIM_MODE_ALL = (1U << 3) - 1,
+	UFFD_SHIM_MODE_RWP = 1U << 3,
+	UFFD_SHIM_MODE_ALL = (1U << 4) - 1,
 };
 
 /**
@@ -70,6 +78,8 @@ enum uffd_shim_mode {
  * @UFFD_SHIM_FEAT_MINOR: MINOR faults and UFFDIO_CONTINUE.
  * @UFFD_SHIM_FEAT_WP: write-protect on file memory (PTE markers).
  * @UFFD_SHIM_FEAT_POISON: UFFDIO_POISON.
+ * @UFFD_SHIM_FEAT_RWP: read-write protection on file memory
+ *	(UFFDIO_REGISTER_MODE_RWP, UFFDIO_RWPROTECT; Linux 7.3).
  * @UFFD_SHIM_FEAT_SHMEM_FALLBACK: fallback backend, on kernels without
  *	vm_uffd_ops (before 7.2): files of the shim's RAM file system keep
  *	their data in a shmem file, whose mappings userfaultfd supports, so
@@ -85,6 +95,7 @@ enum uffd_shim_feature {
 	UFFD_SHIM_FEAT_WP = 1U << 3,
 	UFFD_SHIM_FEAT_POISON = 1U << 4,
 	UFFD_SHIM_FEAT_SHMEM_FALLBACK = 1U << 5,
+	UFFD_SHIM_FEAT_RWP = 1U << 6,
 };
 
 /**
@@ -114,7 +125,12 @@ enum uffd_shim_flags {
  *	insertion then fails. Pages leave the page cache, by whatever path,
  *	through the mapping's ->free_folio: unaccount there.
  * @can_userfault: optional veto, called after the @modes check with the
- *	requested modes (enum uffd_shim_mode mask).
+ *	requested modes (enum uffd_shim_mode mask). The kernel asks again,
+ *	for the modes the VMA already has, when the range is unregistered or
+ *	its VMA is split or merged (and in VM_WARN_ON_ONCE checks): the answer
+ *	for a VMA and modes must not change while the VMA exists, or those
+ *	operations fail or warn. Decide on what the VMA was mapped with, not
+ *	on state that changes.
  * @fault: optional ->fault replacing uffd_shim_fault().
  * @get_folio_noalloc: optional; default uffd_shim_default_get_folio_noalloc().
  * @alloc_folio: optional; default uffd_shim_default_alloc_folio().

@@ -136,6 +136,9 @@ impl Modes {
     /// `UFFDIO_REGISTER_MODE_WP`; on file memory the kernel also needs [`Features::WP`].
     pub const WP: Self = Self(bindings::uffd_shim_mode_UFFD_SHIM_MODE_WP);
 
+    /// `UFFDIO_REGISTER_MODE_RWP` (Linux 7.3); the kernel also needs [`Features::RWP`].
+    pub const RWP: Self = Self(bindings::uffd_shim_mode_UFFD_SHIM_MODE_RWP);
+
     /// Every mode above.
     pub const ALL: Self = Self(bindings::uffd_shim_mode_UFFD_SHIM_MODE_ALL);
 
@@ -169,6 +172,9 @@ impl Features {
 
     /// `UFFDIO_POISON`.
     pub const POISON: Self = Self(bindings::uffd_shim_feature_UFFD_SHIM_FEAT_POISON);
+
+    /// Read-write protection on file memory (`UFFDIO_RWPROTECT`, Linux 7.3).
+    pub const RWP: Self = Self(bindings::uffd_shim_feature_UFFD_SHIM_FEAT_RWP);
 }
 
 impl_mask!(Features);

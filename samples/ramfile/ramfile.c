@@ -70,7 +70,7 @@ static const struct uffd_shim_ops ramfile_uffd_ops = {
 	.api_version	= UFFD_SHIM_API_VERSION,
 	.name		= "ramfile",
 	.modes		= UFFD_SHIM_MODE_MISSING | UFFD_SHIM_MODE_MINOR |
-			  UFFD_SHIM_MODE_WP,
+			  UFFD_SHIM_MODE_WP | UFFD_SHIM_MODE_RWP,
 	.fops		= NULL,		/* the shim's RAM-file operations */
 	.account	= ramfile_account,
 	.free_folio	= ramfile_free_folio,

@@ -84,7 +84,7 @@ struct RustRamfileType;
 #[vtable]
 impl MemoryType for RustRamfileType {
     const NAME: &'static CStr = c"rust_ramfile";
-    const MODES: Modes = Modes::MISSING.union(Modes::MINOR).union(Modes::WP);
+    const MODES: Modes = Modes::ALL;
 
     fn account(pages: isize) -> Result {
         let pages = i64::try_from(pages).map_err(|_| EINVAL)?;

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uffd-shim's shmem fallback, for kernels without vm_uffd_ops (before 7.2),
+ * where userfaultfd accepts only anonymous, shmem and hugetlb VMAs.
+ *
+ * Each regular file of a type's RAM file system keeps its data in a shmem
+ * file of its own (i_private), on a tmpfs mount private to the RAM-fs
+ * mount, with its size= (so the limit holds for writes, fallocate and
+ * faults alike). mmap hands VMAs to that file, and reads, writes, fallocate
+ * and truncate go to it, so all of them see the same pages; our own page
+ * cache stays empty and the type's folio callbacks are never called.
+ */
+
+#define pr_fmt(fmt) "uffd_shim: " fmt
+
+#include <linux/fs.h>
+#include <linux/falloc.h>	/* after fs.h: needs its types */
+#include <linux/mount.h>
+#include <linux/shmem_fs.h>
+#include <linux/splice.h>
+#include <linux/uio.h>
+#include "uffd_shim_internal.h"
+
+/* The shmem file holding a RAM-fs file's data, or NULL for other files. */
+static struct file *ram_backing(struct inode *inode)
+{
+	if (!uffd_shim_is_ram_inode(inode) || !S_ISREG(inode->i_mode))
+		return NULL;
+	return inode->i_private;
+}
+
+/* Our i_size follows the backing file's; the caller holds our i_rwsem. */
+static void ram_sync_size(struct inode *inode, struct file *backing)
+{
+	i_size_write(inode, i_size_read(file_inode(backing)));
+	inode_set_mtime_to_ts(inode, inode_set_ctime_current(inode));
+}
+
+static ssize_t ram_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct file *backing = ram_backing(file_inode(iocb->ki_filp));
+	ssize_t done = vfs_iter_read(backing, to, &iocb->ki_pos, 0);
+
+	file_accessed(iocb->ki_filp);
+	return done;
+}
+
+static ssize_t ram_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	struct file *backing = ram_backing(inode);
+	ssize_t ret;
+
+	inode_lock(inode);
+	ret = generic_write_checks(iocb, from);	/* O_APPEND, limits */
+	if (ret > 0) {
+		int err = file_remove_privs(iocb->ki_filp);	/* setuid */
+
+		ret = err ?: vfs_iter_write(backing, from, &iocb->ki_pos, 0);
+	}
+	if (ret > 0)
+		ram_sync_size(inode, backing);
+	inode_unlock(inode);
+	return ret;
+}
+
+static long ram_fallocate(struct file *file, int mode, loff_t offset,
+			  loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	int err;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	inode_lock(inode);
+	err = vfs_fallocate(ram_backing(inode), mode, offset, len);
+	if (!err)
+		ram_sync_size(inode, ram_backing(inode));
+	inode_unlock(inode);
+	return err;
+}
+
+/*
+ * The VMA is handed to the backing shmem file, whose own ->mmap makes it a
+ * genuine shmem VMA (the i915_gem_dmabuf_mmap() pattern). It no longer
+ * pins our file: nothing of ours runs for it again.
+ */
+static int ram_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct file *backing = ram_backing(file_inode(file));
+
+	if (WARN_ON_ONCE(!uffd_shim_file_type(file)))
+		return -ENODEV;
+	/* Not a RAM-fs file, or a shmem that moved to ->mmap_prepare. */
+	if (!backing || !backing->f_op->mmap)
+		return -EOPNOTSUPP;
+	file_accessed(file);
+	vma_set_file(vma, backing);
+	return backing->f_op->mmap(backing, vma);
+}
+
+/* The template of a RAM-fs type's fops. */
+const struct file_operations uffd_shim_ram_fops = {
+	.read_iter	= ram_read_iter,
+	.write_iter	= ram_write_iter,
+	.fsync		= noop_fsync,
+	.splice_read	= copy_splice_read,
+	.splice_write	= iter_file_splice_write,
+	.llseek		= generic_file_llseek,
+	.fallocate	= ram_fallocate,
+};
+
+/* Resize the backing file first: shmem_setattr() unmaps and truncates. */
+static int ram_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
+		       struct iattr *attr)
+{
+	struct file *backing = ram_backing(d_inode(dentry));
+	struct iattr size = {
+		.ia_valid = ATTR_SIZE | ATTR_MTIME | ATTR_CTIME,
+		.ia_size = attr->ia_size,
+	};
+	int err = setattr_prepare(idmap, dentry, attr);
+
+	if (err)
+		return err;
+	if (attr->ia_valid & ATTR_SIZE) {
+		inode_lock(file_inode(backing));
+		err = notify_change(&nop_mnt_idmap, backing->f_path.dentry,
+				    &size, NULL);
+		inode_unlock(file_inode(backing));
+		if (err)
+			return err;
+	}
+	return simple_setattr(idmap, dentry, attr);
+}
+
+/* Blocks from the page cache that holds the data. */
+static int ram_getattr(struct mnt_idmap *idmap, const struct path *path,
+		       struct kstat *stat, u32 request_mask,
+		       unsigned int query_flags)
+{
+	struct file *backing = ram_backing(d_inode(path->dentry));
+	int err = simple_getattr(idmap, path, stat, request_mask, query_flags);
+
+	if (!err)
+		stat->blocks = READ_ONCE(file_inode(backing)->i_blocks);
+	return err;
+}
+
+static const struct inode_operations ram_file_iops = {
+	.setattr	= ram_setattr,
+	.getattr	= ram_getattr,
+};
+
+int uffd_shim_ram_init_file(struct inode *inode)
+{
+	struct uffd_shim_ram_sb *sbi = inode->i_sb->s_fs_info;
+	/* VM_NORESERVE: commit memory page by page, as the file fills. */
+	struct file *backing = shmem_file_setup_with_mnt(sbi->shm_mnt, "uffd_shim",
+							 0, VM_NORESERVE);
+
+	if (IS_ERR(backing))
+		return PTR_ERR(backing);
+	inode->i_op = &ram_file_iops;
+	inode->i_private = backing;
+	return 0;
+}
+
+void uffd_shim_ram_evict_file(struct inode *inode)
+{
+	struct file *backing = ram_backing(inode);
+
+	if (backing)
+		fput(backing);
+}
+
+/* This mount's tmpfs: its size= is ours, so shmem enforces it everywhere. */
+int uffd_shim_ram_mount_data(struct uffd_shim_ram_sb *sbi)
+{
+	struct file_system_type *tmpfs = get_fs_type("tmpfs");
+	char opts[48];
+
+	if (!tmpfs)
+		return -ENODEV;
+	snprintf(opts, sizeof(opts), "size=%luk,nr_inodes=0",
+		 sbi->max_pages << (PAGE_SHIFT - 10));
+	sbi->shm_mnt = vfs_kern_mount(tmpfs, SB_KERNMOUNT, tmpfs->name, opts);
+	put_filesystem(tmpfs);
+	if (IS_ERR(sbi->shm_mnt)) {
+		int err = PTR_ERR(sbi->shm_mnt);
+
+		sbi->shm_mnt = NULL;
+		return err;
+	}
+	return 0;
+}
+
+void uffd_shim_ram_unmount_data(struct uffd_shim_ram_sb *sbi)
+{
+	if (sbi->shm_mnt)
+		kern_unmount(sbi->shm_mnt);
+}
+
+/* Nothing of a RAM file's data is in our page cache. */
+void uffd_shim_ram_init_aops(struct uffd_shim_type *type)
+{
+	type->aops.dirty_folio = noop_dirty_folio;
+}
+
+void uffd_shim_init_backend(struct uffd_shim_type *type)
+{
+	type->fops.mmap = ram_mmap;
+}
+
+bool uffd_shim_is_type_fops(const struct file_operations *fops)
+{
+	return fops->mmap == ram_mmap;
+}
+
+bool uffd_shim_fops_have_mmap(const struct file_operations *fops)
+{
+	return fops->mmap;
+}

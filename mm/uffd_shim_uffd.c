@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uffd-shim's native backend (Linux 7.2 and later): the vm_uffd_ops and
+ * ->mmap_prepare of a type, through which the kernel's userfaultfd calls
+ * the type's callbacks, checked where the kernel would trust them.
+ */
+
+#define pr_fmt(fmt) "uffd_shim: " fmt
+
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/userfaultfd_k.h>
+#include "uffd_shim_internal.h"
+
+#ifndef VM_UFFD_RWP	/* Linux 7.3 */
+#define VM_UFFD_RWP VM_NONE
+#endif
+
+/* A mode this shim does not know maps to a bit no type declares. */
+#define UFFD_SHIM_MODE_UNKNOWN BIT(31)
+
+static unsigned int vm_flags_to_modes(vm_flags_t vm_flags)
+{
+	vm_flags_t known = VM_UFFD_MISSING | VM_UFFD_MINOR | VM_UFFD_WP |
+			   VM_UFFD_RWP;
+	unsigned int modes = 0;
+
+	if (vm_flags & VM_UFFD_MISSING)
+		modes |= UFFD_SHIM_MODE_MISSING;
+	if (vm_flags & VM_UFFD_MINOR)
+		modes |= UFFD_SHIM_MODE_MINOR;
+	if (vm_flags & VM_UFFD_WP)
+		modes |= UFFD_SHIM_MODE_WP;
+	if (vm_flags & VM_UFFD_RWP)
+		modes |= UFFD_SHIM_MODE_RWP;
+	if (vm_flags & __VM_UFFD_FLAGS & ~known)
+		modes |= UFFD_SHIM_MODE_UNKNOWN;
+	return modes;
+}
+
+static bool uffd_shim_can_userfault(struct vm_area_struct *vma,
+				    vm_flags_t vm_flags)
+{
+	const struct uffd_shim_type *type = uffd_shim_vma_type(vma);
+	unsigned int modes = vm_flags_to_modes(vm_flags);
+
+	if (!type || modes & ~type->ops.modes)
+		return false;
+	if (type->ops.can_userfault)
+		return type->ops.can_userfault(vma, modes);
+	return true;
+}
+
+static int uffd_shim_mmap_prepare(struct vm_area_desc *desc)
+{
+	const struct uffd_shim_type *type = uffd_shim_file_type(desc->file);
+
+	if (WARN_ON_ONCE(!type))
+		return -ENODEV;
+	/* Unmapping a page written through a mapping dirties it. */
+	if (WARN_ON_ONCE(!desc->file->f_mapping->a_ops->dirty_folio))
+		return -EINVAL;
+	file_accessed(desc->file);
+	desc->vm_ops = &type->vm_ops;
+	return 0;
+}
+
+/* mfill fills the first page only: the rest of a large folio would be stale. */
+static int uffd_shim_filemap_add(struct folio *folio, struct vm_area_struct *vma,
+				 unsigned long addr)
+{
+	const struct uffd_shim_type *type = uffd_shim_vma_type(vma);
+
+	if (WARN_ON_ONCE(folio_test_large(folio)))
+		return -EINVAL;
+	if (type->ops.filemap_add)
+		return type->ops.filemap_add(folio, vma, addr);
+	return uffd_shim_default_filemap_add(folio, vma, addr);
+}
+
+void uffd_shim_init_backend(struct uffd_shim_type *type)
+{
+	const struct uffd_shim_ops *ops = &type->ops;
+
+	type->fops.mmap_prepare = uffd_shim_mmap_prepare;
+	type->vm_ops.uffd_ops = &type->uffd_ops;
+	type->uffd_ops.can_userfault = uffd_shim_can_userfault;
+	type->uffd_ops.get_folio_noalloc =
+		ops->get_folio_noalloc ?: uffd_shim_default_get_folio_noalloc;
+	type->uffd_ops.alloc_folio =
+		ops->alloc_folio ?: uffd_shim_default_alloc_folio;
+	type->uffd_ops.filemap_add = uffd_shim_filemap_add;
+	type->uffd_ops.filemap_remove =
+		ops->filemap_remove ?: uffd_shim_default_filemap_remove;
+}
+
+bool uffd_shim_is_type_fops(const struct file_operations *fops)
+{
+	return fops->mmap_prepare == uffd_shim_mmap_prepare;
+}
+
+bool uffd_shim_fops_have_mmap(const struct file_operations *fops)
+{
+	return fops->mmap || fops->mmap_prepare;
+}
