@@ -793,8 +793,8 @@ static void handle_userfault_on_unregistered_vma_is_sigbus(struct kunit *test)
 	struct vm_fault vmf = { .vma = vma, .address = addr };
 
 	/* Each warns once: calling them without registration is a driver bug. */
-	KUNIT_EXPECT_EQ(test, uffd_shim_handle_missing(&vmf), VM_FAULT_SIGBUS);
-	KUNIT_EXPECT_EQ(test, uffd_shim_handle_minor(&vmf), VM_FAULT_SIGBUS);
+	KUNIT_EXPECT_TRUE(test, uffd_shim_handle_missing(&vmf) == VM_FAULT_SIGBUS);
+	KUNIT_EXPECT_TRUE(test, uffd_shim_handle_minor(&vmf) == VM_FAULT_SIGBUS);
 }
 
 static struct kunit_case uffd_shim_api_cases[] = {

@@ -8,6 +8,7 @@
 
 #define pr_fmt(fmt) "uffd_shim: " fmt
 
+#include <linux/backing-dev.h>
 #include <linux/highmem.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
@@ -131,6 +132,10 @@ EXPORT_SYMBOL_GPL(uffd_shim_folio_test_dirty);
  */
 bool uffd_shim_folio_mark_dirty(struct folio *folio)
 {
+	struct address_space *mapping = folio_mapping(folio);
+
+	if (WARN_ON_ONCE(mapping && !mapping->a_ops->dirty_folio))
+		return false;
 	return folio_mark_dirty(folio);
 }
 EXPORT_SYMBOL_GPL(uffd_shim_folio_mark_dirty);
@@ -417,7 +422,8 @@ EXPORT_SYMBOL_GPL(uffd_shim_filemap_lock_folio);
  *
  * Return: 0 with @folio locked; -EEXIST if @index is already populated;
  * -EINVAL (with a warning) if @folio is not uptodate, is locked, is or was
- * in a mapping, or is misaligned, or if @mapping has no ->dirty_folio;
+ * in a mapping, or is misaligned, or if @mapping has no ->dirty_folio or
+ * can write back (nothing would ever clean the folio);
  * -ENOSPC beyond a RAM-fs mount's size=; -ENOMEM. On error @folio is
  * unlocked and not in the page cache.
  */
@@ -433,7 +439,8 @@ int uffd_shim_filemap_add_folio(struct address_space *mapping,
 			 folio_test_swapbacked(folio) ||
 			 index & (folio_nr_pages(folio) - 1) ||
 			 folio_order(folio) < mapping_min_folio_order(mapping) ||
-			 !mapping->a_ops->dirty_folio))
+			 !mapping->a_ops->dirty_folio ||
+			 mapping_can_writeback(mapping)))
 		return -EINVAL;
 	/* Atomically: others may still set flags on a folio they once saw. */
 	if (WARN_ON_ONCE(!folio_trylock(folio)))

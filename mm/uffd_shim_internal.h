@@ -45,6 +45,9 @@ void uffd_shim_init_backend(struct uffd_shim_type *type);
 bool uffd_shim_is_type_fops(const struct file_operations *fops);
 bool uffd_shim_fops_have_mmap(const struct file_operations *fops);
 
+/* uffd_shim_type.c */
+bool uffd_shim_owner_ok(const void *table, const struct module *owner);
+
 /* uffd_shim_folio.c */
 struct folio *uffd_shim_alloc_charged(gfp_t gfp, struct mm_struct *mm,
 				      gfp_t charge_gfp);

@@ -143,6 +143,8 @@ void uffd_shim_ram_init_aops(struct uffd_shim_type *type)
 						     ram_write_end,
 						     ram_write_end_file);
 	type->aops.dirty_folio = noop_dirty_folio;
+	/* Dirty for good: without it no folio of ours could ever move. */
+	type->aops.migrate_folio = filemap_migrate_folio;
 	type->aops.free_folio = type->ops.free_folio;
 }
 
@@ -195,15 +197,31 @@ static ssize_t ram_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	return done ?: err;
 }
 
-/* Give back the pages a failed fallocate added: those in @created. */
+/*
+ * Give back a page a failed fallocate added, unless a fault or
+ * UFFDIO_CONTINUE has mapped it since (both map it under its lock): then
+ * userspace may have written to it, and it stays.
+ */
+static void ram_unfalloc_page(struct inode *inode, pgoff_t index)
+{
+	struct folio *folio = uffd_shim_filemap_lock_folio(inode->i_mapping,
+							   index);
+
+	if (!folio)
+		return;
+	if (!folio_mapped(folio))
+		uffd_shim_filemap_remove_folio(folio);
+	folio_unlock(folio);
+	folio_put(folio);
+}
+
 static void ram_unfalloc(struct inode *inode, struct xarray *created)
 {
 	unsigned long index;
 	void *entry;
 
 	xa_for_each(created, index, entry)
-		truncate_pagecache_range(inode, (loff_t)index << PAGE_SHIFT,
-					 ((loff_t)index << PAGE_SHIFT) + PAGE_SIZE - 1);
+		ram_unfalloc_page(inode, index);
 }
 
 /* Fill every hole of [@start, @end): 0, or an error with nothing added. */
@@ -229,8 +247,7 @@ static int ram_falloc_range(struct inode *inode, pgoff_t start, pgoff_t end)
 					      GFP_KERNEL));
 		if (err) {
 			/* Not recorded, so not given back below: do it now. */
-			truncate_pagecache_range(inode, (loff_t)index << PAGE_SHIFT,
-						 ((loff_t)index << PAGE_SHIFT) + PAGE_SIZE - 1);
+			ram_unfalloc_page(inode, index);
 			break;
 		}
 		if (fatal_signal_pending(current)) {
@@ -238,10 +255,8 @@ static int ram_falloc_range(struct inode *inode, pgoff_t start, pgoff_t end)
 			break;
 		}
 	}
-	if (err) {
+	if (err)
 		ram_unfalloc(inode, &created);
-		uffd_shim_ram_recalc(inode);
-	}
 	xa_destroy(&created);
 	return err;
 }

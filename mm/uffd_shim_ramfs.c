@@ -22,6 +22,7 @@
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/mm.h>
+#include <linux/mount.h>
 #include <linux/mutex.h>
 #include <linux/pagemap.h>
 #include <linux/slab.h>
@@ -85,12 +86,14 @@ void uffd_shim_ram_recalc(struct inode *inode)
 int uffd_shim_ram_charge(struct inode *inode, long nr)
 {
 	struct uffd_shim_ram_sb *sbi = ram_sb(inode);
+	unsigned long nr_pages;
 
 	if (!sbi)
 		return 0;
 	uffd_shim_ram_recalc(inode);
-	if (atomic_long_add_return(nr, &sbi->nr_pages) > sbi->max_pages &&
-	    sbi->max_pages) {
+	/* Added first: concurrent chargers never overshoot the bound together. */
+	nr_pages = atomic_long_add_return(nr, &sbi->nr_pages);
+	if (sbi->max_pages && nr_pages > sbi->max_pages) {
 		atomic_long_sub(nr, &sbi->nr_pages);
 		return -ENOSPC;
 	}
@@ -112,16 +115,25 @@ void uffd_shim_ram_commit(struct inode *inode, long nr)
 	spin_lock(&inode->i_lock);
 	inode->i_blocks += nr * BLOCKS_PER_PAGE;
 	spin_unlock(&inode->i_lock);
-	/* A removal that raced the insertion was not seen before. */
+	/* A removal that raced the insertion went unseen until now. */
 	uffd_shim_ram_recalc(inode);
 }
 
 static int ram_statfs(struct dentry *dentry, struct kstatfs *buf)
 {
 	struct uffd_shim_ram_sb *sbi = dentry->d_sb->s_fs_info;
+	struct path data = { .mnt = sbi->shm_mnt };
 	long used = atomic_long_read(&sbi->nr_pages);
-	int err = simple_statfs(dentry, buf);
+	int err;
 
+	/* The fallback's pages are the tmpfs's: ask it. */
+	if (sbi->shm_mnt) {
+		data.dentry = sbi->shm_mnt->mnt_root;
+		err = vfs_statfs(&data, buf);
+		buf->f_type = UFFD_SHIM_RAM_MAGIC;
+		return err;
+	}
+	err = simple_statfs(dentry, buf);
 	if (!err && sbi->max_pages) {
 		buf->f_blocks = sbi->max_pages;
 		buf->f_bfree = sbi->max_pages - min_t(long, used, sbi->max_pages);
@@ -248,6 +260,9 @@ static int ram_parse_param(struct fs_context *fc, struct fs_parameter *param)
 
 	if (opt < 0)
 		return opt;
+	/* The fallback's tmpfs was made with the old size: keep it. */
+	if (fc->purpose == FS_CONTEXT_FOR_RECONFIGURE)
+		return invalfc(fc, "size cannot change on remount");
 	size = memparse(param->string, &rest);
 	if (*rest)
 		return invalfc(fc, "bad value for size: %s", param->string);
@@ -330,7 +345,8 @@ static int ram_init_fs_context(struct fs_context *fc)
  *
  * Context: process context, may sleep; before any file of @type exists.
  * Return: 0; -EINVAL if @type brings its own fops or ->new_inode, or
- * @fs_type has no name or one with a '.'; -EBUSY if @type already has a
+ * @fs_type has no name or one with a '.', or lies in a module that is not
+ * its ->owner; -EBUSY if @type already has a
  * file system or @fs_type is in use, by another type or with the driver's
  * own mount hooks; the error of register_filesystem() (-EBUSY for a name in
  * use).
@@ -345,6 +361,10 @@ int uffd_shim_register_fs(struct uffd_shim_type *type,
 	if (!fs_type || !fs_type->name || strchr(fs_type->name, '.') ||
 	    type->ops.fops || type->ops.new_inode)
 		return -EINVAL;
+	if (!uffd_shim_owner_ok(fs_type, fs_type->owner)) {
+		pr_err("%s: fs_type->owner must be THIS_MODULE\n", fs_type->name);
+		return -EINVAL;
+	}
 	/* Once set, the hooks stay: a mount may be about to call them. */
 	if ((fs_type->init_fs_context &&
 	     fs_type->init_fs_context != ram_init_fs_context) ||
@@ -378,10 +398,9 @@ EXPORT_SYMBOL_GPL(uffd_shim_register_fs);
  * @type: the type being unregistered.
  *
  * No new mount finds the type after this; it waits for the mount
- * contexts and superblocks that hold it: a mount pins the owner module, but
- * the final mntput() of a kernel-internal mount (kern_unmount() from a
- * kernel thread, a built-in user) is deferred to a work item, and a
- * built-in user's mount under way pins nothing.
+ * contexts and superblocks that hold it. A mount pins the owner module, so
+ * this matters for built-in users, whose mounts and mounts under way pin
+ * nothing, and whose files may still wait in delayed fput.
  *
  * Context: process context, may sleep; no mount of the file system is left.
  */

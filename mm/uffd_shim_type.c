@@ -11,6 +11,7 @@
 
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include "uffd_shim_internal.h"
 
@@ -54,6 +55,27 @@ static size_t ops_size(const struct uffd_shim_ops *ops)
 	return sizeof(*ops);
 }
 
+/**
+ * uffd_shim_owner_ok() - does a driver's static table name its module?
+ * @table: a file_operations or file_system_type in the driver's storage.
+ * @owner: its ->owner.
+ *
+ * A file pins fops->owner and a mount fs_type->owner: with the wrong owner
+ * (typically none) rmmod frees what a VMA or a mount still uses. Tables
+ * outside modules (built in, or on the stack) are not checked.
+ *
+ * Return: true if @table is in no module, or in @owner.
+ */
+bool uffd_shim_owner_ok(const void *table, const struct module *owner)
+{
+	struct module *mod;
+
+	preempt_disable();
+	mod = __module_address((unsigned long)table);
+	preempt_enable();
+	return !mod || mod == owner;
+}
+
 static int check_ops(const struct uffd_shim_ops *ops)
 {
 	unsigned int flags;
@@ -73,6 +95,10 @@ static int check_ops(const struct uffd_shim_ops *ops)
 			ops->api_version < 2 || ops->new_inode) {
 		pr_err("%s: needs fops without mmap hooks, or none (API 2, RAM fs)\n",
 		       ops->name);
+		return -EINVAL;
+	}
+	if (ops->fops && !uffd_shim_owner_ok(ops->fops, ops->fops->owner)) {
+		pr_err("%s: fops->owner must be THIS_MODULE\n", ops->name);
 		return -EINVAL;
 	}
 	flags = ops->api_version >= 2 ? ops->flags : 0;

@@ -7,6 +7,7 @@
 
 #define pr_fmt(fmt) "uffd_shim: " fmt
 
+#include <linux/backing-dev.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/userfaultfd_k.h>
@@ -57,8 +58,12 @@ static int uffd_shim_mmap_prepare(struct vm_area_desc *desc)
 
 	if (WARN_ON_ONCE(!type))
 		return -ENODEV;
-	/* Unmapping a page written through a mapping dirties it. */
-	if (WARN_ON_ONCE(!desc->file->f_mapping->a_ops->dirty_folio))
+	/*
+	 * Unmapping a page written through a mapping dirties it, and nothing
+	 * writes our pages back.
+	 */
+	if (WARN_ON_ONCE(!desc->file->f_mapping->a_ops->dirty_folio ||
+			 mapping_can_writeback(desc->file->f_mapping)))
 		return -EINVAL;
 	file_accessed(desc->file);
 	desc->vm_ops = &type->vm_ops;
