@@ -419,6 +419,52 @@ static void register_of_undeclared_wp_mode_is_einval(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EINVAL, uffd_register(env, addr, UFFDIO_REGISTER_MODE_WP));
 }
 
+static bool can_userfault_answer;
+
+static bool changing_can_userfault(struct vm_area_struct *vma, unsigned int modes)
+{
+	return READ_ONCE(can_userfault_answer);
+}
+
+/*
+ * Why <linux/uffd_shim.h> asks can_userfault for an answer that does not
+ * change: the kernel asks again at UFFDIO_UNREGISTER, and a "no" then
+ * leaves the range registered.
+ */
+static void can_userfault_that_changes_its_answer_blocks_unregister(struct kunit *test)
+{
+	struct uffd_shim_ops ops = uffd_kunit_ops;
+	struct uffdio_range range = { .len = TEST_PAGES * PAGE_SIZE };
+	struct uffd_shim_type *type;
+	struct uffd_env *env;
+	struct file *file;
+	unsigned long addr;
+
+	if (uffd_kunit_fallback())
+		kunit_skip(test, "shmem fallback: the type is not asked");
+	ops.can_userfault = changing_can_userfault;
+	WRITE_ONCE(can_userfault_answer, true);
+	type = uffd_shim_register(&ops);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, type);
+	file = uffd_kunit_file(test, TEST_PAGES);
+	replace_fops(file, uffd_shim_type_fops(type));
+
+	env = uffd_env_create(test);
+	uffd_kunit_vma_of(test, file, MAP_SHARED, &addr);
+	range.start = addr;
+	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	WRITE_ONCE(can_userfault_answer, false);
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			uffd_ioctl(env, UFFDIO_UNREGISTER, &range, sizeof(range)));
+	WRITE_ONCE(can_userfault_answer, true);
+	KUNIT_EXPECT_EQ(test, 0L,
+			uffd_ioctl(env, UFFDIO_UNREGISTER, &range, sizeof(range)));
+	kunit_release_action(test, uffd_release, env);
+	vm_munmap(addr, TEST_PAGES * PAGE_SIZE);
+	replace_fops(file, uffd_shim_type_fops(uffd_kunit_type));
+	uffd_shim_unregister(type);
+}
+
 /* --- MINOR --------------------------------------------------------------- */
 
 static void minor_continue_maps_cached_page_and_wakes_faulter(struct kunit *test)
@@ -512,6 +558,7 @@ static struct kunit_case uffd_shim_realpath_cases[] = {
 	KUNIT_CASE(copy_refused_by_account_is_enospc_and_unwinds),
 	KUNIT_CASE(copy_with_alloc_folio_stub_failing_is_enomem),
 	KUNIT_CASE(register_of_undeclared_wp_mode_is_einval),
+	KUNIT_CASE(can_userfault_that_changes_its_answer_blocks_unregister),
 	KUNIT_CASE(minor_continue_maps_cached_page_and_wakes_faulter),
 	KUNIT_CASE(continue_on_hole_is_efault),
 	KUNIT_CASE(continue_on_truncated_page_is_efault),
