@@ -372,6 +372,37 @@ static void copy_refused_by_account_is_enospc_and_unwinds(struct kunit *test)
 }
 
 /* A second type whose alloc_folio is a stub that always fails. */
+/*
+ * A fresh file whose f_op are those of @type, a variant of the test type:
+ * same inode and mapping, the variant's callbacks. Mapped shared and
+ * registered for @mode with a real userfaultfd.
+ */
+static struct uffd_env *variant_mapping(struct kunit *test,
+					struct uffd_shim_type *type, u64 mode,
+					struct file **filep, unsigned long *addrp)
+{
+	struct file *file = uffd_kunit_file(test, TEST_PAGES);
+	struct uffd_env *env;
+
+	replace_fops(file, uffd_shim_type_fops(type));
+	env = uffd_env_create(test);
+	uffd_kunit_vma_of(test, file, MAP_SHARED, addrp);
+	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, *addrp, mode));
+	*filep = file;
+	return env;
+}
+
+/* Undo variant_mapping(), so that @type can go before the case ends. */
+static void variant_release(struct kunit *test, struct uffd_shim_type *type,
+			    struct uffd_env *env, struct file *file,
+			    unsigned long addr)
+{
+	kunit_release_action(test, uffd_release, env);
+	vm_munmap(addr, TEST_PAGES * PAGE_SIZE);
+	replace_fops(file, uffd_shim_type_fops(uffd_kunit_type));
+	uffd_shim_unregister(type);
+}
+
 static struct folio *failing_alloc_folio(struct vm_area_struct *vma,
 					 unsigned long addr)
 {
@@ -391,19 +422,10 @@ static void copy_with_alloc_folio_stub_failing_is_enomem(struct kunit *test)
 	ops.alloc_folio = failing_alloc_folio;
 	type = uffd_shim_register(&ops);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, type);
-	file = uffd_kunit_file(test, TEST_PAGES);
-	/* Same inode and mapping, the stubbed type's file operations. */
-	replace_fops(file, uffd_shim_type_fops(type));
-
-	env = uffd_env_create(test);
-	uffd_kunit_vma_of(test, file, MAP_SHARED, &addr);
-	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
+	env = variant_mapping(test, type, UFFDIO_REGISTER_MODE_MISSING, &file, &addr);
 	KUNIT_EXPECT_EQ(test, -ENOMEM, uffd_copy(env, addr, "x"));
 	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 0UL);
-	kunit_release_action(test, uffd_release, env);
-	vm_munmap(addr, TEST_PAGES * PAGE_SIZE);
-	replace_fops(file, uffd_shim_type_fops(uffd_kunit_type));
-	uffd_shim_unregister(type);
+	variant_release(test, type, env, file, addr);
 }
 
 static void register_of_undeclared_wp_mode_is_einval(struct kunit *test)
@@ -446,23 +468,15 @@ static void can_userfault_that_changes_its_answer_blocks_unregister(struct kunit
 	WRITE_ONCE(can_userfault_answer, true);
 	type = uffd_shim_register(&ops);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, type);
-	file = uffd_kunit_file(test, TEST_PAGES);
-	replace_fops(file, uffd_shim_type_fops(type));
-
-	env = uffd_env_create(test);
-	uffd_kunit_vma_of(test, file, MAP_SHARED, &addr);
+	env = variant_mapping(test, type, UFFDIO_REGISTER_MODE_MISSING, &file, &addr);
 	range.start = addr;
-	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, addr, UFFDIO_REGISTER_MODE_MISSING));
 	WRITE_ONCE(can_userfault_answer, false);
 	KUNIT_EXPECT_EQ(test, -EINVAL,
 			uffd_ioctl(env, UFFDIO_UNREGISTER, &range, sizeof(range)));
 	WRITE_ONCE(can_userfault_answer, true);
 	KUNIT_EXPECT_EQ(test, 0L,
 			uffd_ioctl(env, UFFDIO_UNREGISTER, &range, sizeof(range)));
-	kunit_release_action(test, uffd_release, env);
-	vm_munmap(addr, TEST_PAGES * PAGE_SIZE);
-	replace_fops(file, uffd_shim_type_fops(uffd_kunit_type));
-	uffd_shim_unregister(type);
+	variant_release(test, type, env, file, addr);
 }
 
 /* --- MINOR --------------------------------------------------------------- */
