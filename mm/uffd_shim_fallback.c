@@ -14,7 +14,6 @@
 #define pr_fmt(fmt) "uffd_shim: " fmt
 
 #include <linux/fs.h>
-#include <linux/falloc.h>	/* after fs.h: needs its types */
 #include <linux/mount.h>
 #include <linux/shmem_fs.h>
 #include <linux/splice.h>
@@ -70,9 +69,7 @@ static long ram_fallocate(struct file *file, int mode, loff_t offset,
 	struct inode *inode = file_inode(file);
 	int err;
 
-	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
-		return -EOPNOTSUPP;
-	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+	if (!uffd_shim_ram_falloc_mode_ok(mode))
 		return -EOPNOTSUPP;
 	inode_lock(inode);
 	err = vfs_fallocate(ram_backing(inode), mode, offset, len);

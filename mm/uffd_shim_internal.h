@@ -64,6 +64,7 @@ void uffd_shim_init_dir_iops(struct inode_operations *iops);
 void uffd_shim_ram_unregister(struct uffd_shim_type *type);
 bool uffd_shim_is_ram_inode(const struct inode *inode);
 struct uffd_shim_type *uffd_shim_ram_type(struct inode *inode);
+bool uffd_shim_ram_falloc_mode_ok(int mode);
 int uffd_shim_ram_charge(struct inode *inode, long nr);
 void uffd_shim_ram_uncharge(struct inode *inode, long nr);
 void uffd_shim_ram_commit(struct inode *inode, long nr);

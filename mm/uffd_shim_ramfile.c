@@ -268,9 +268,7 @@ static long ram_fallocate(struct file *file, int mode, loff_t offset,
 	loff_t end = offset + len;
 	int err = 0;
 
-	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
-		return -EOPNOTSUPP;
-	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+	if (!uffd_shim_ram_falloc_mode_ok(mode))
 		return -EOPNOTSUPP;
 
 	inode_lock(inode);

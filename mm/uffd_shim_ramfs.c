@@ -19,6 +19,7 @@
 #define pr_fmt(fmt) "uffd_shim: " fmt
 
 #include <linux/fs.h>
+#include <linux/falloc.h>	/* after fs.h: needs its types */
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/mm.h>
@@ -44,9 +45,22 @@ bool uffd_shim_is_ram_inode(const struct inode *inode)
 	return inode->i_sb->s_op == &ram_sops;
 }
 
+static struct uffd_shim_type *sb_type(struct super_block *sb)
+{
+	return ((struct uffd_shim_ram_sb *)sb->s_fs_info)->type;
+}
+
 struct uffd_shim_type *uffd_shim_ram_type(struct inode *inode)
 {
-	return ((struct uffd_shim_ram_sb *)inode->i_sb->s_fs_info)->type;
+	return sb_type(inode->i_sb);
+}
+
+/* The fallocate modes RAM files take, on either backend. */
+bool uffd_shim_ram_falloc_mode_ok(int mode)
+{
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return false;
+	return !(mode & FALLOC_FL_PUNCH_HOLE) || (mode & FALLOC_FL_KEEP_SIZE);
 }
 
 /* --- Pages of a mount ------------------------------------------------------ */
@@ -147,7 +161,7 @@ static int ram_statfs(struct dentry *dentry, struct kstatfs *buf)
 static struct inode *ram_new_inode(struct super_block *sb,
 				   const struct inode *dir, umode_t mode)
 {
-	struct uffd_shim_type *type = ((struct uffd_shim_ram_sb *)sb->s_fs_info)->type;
+	struct uffd_shim_type *type = sb_type(sb);
 	struct inode *inode;
 	int err;
 
