@@ -10,201 +10,7 @@
  * stub (named "stub" in the case name); nothing in mm/ is patched.
  */
 
-#include <linux/completion.h>
-#include <linux/delay.h>
-#include <linux/fdtable.h>
-#include <linux/kthread.h>
-#include <linux/poll.h>
-#include <uapi/linux/userfaultfd.h>
-
-#include "fixture.h"
-
-#define WAIT (5 * HZ)
-
-#ifdef CONFIG_X86_64
-/*
- * The syscall's own entry point, as arch/x86's syscall_wrapper.h declares
- * a few: the test creates its userfaultfd exactly as userspace does.
- */
-long __x64_sys_userfaultfd(const struct pt_regs *regs);
-#endif
-
-/* A userfaultfd of the KUnit mm, and a user page for ioctl arguments. */
-struct uffd_env {
-	struct kunit *test;
-	struct file *uffd;
-	/* The page cache holding the mapped file's data (shmem on the fallback). */
-	struct address_space *data;
-	unsigned long scratch;	/* ioctl argument block, user memory */
-	unsigned long src;	/* UFFDIO_COPY source page, user memory */
-};
-
-static void uffd_release(void *data)
-{
-	struct uffd_env *env = data;
-
-	if (env->uffd)
-		fput(env->uffd);
-	env->uffd = NULL;
-}
-
-/* ioctl on the uffd with @arg staged through user memory, as userspace would. */
-static long uffd_ioctl(struct uffd_env *env, unsigned int cmd, void *arg,
-		       size_t size)
-{
-	void __user *uarg = (void __user *)env->scratch;
-	long ret;
-
-	if (copy_to_user(uarg, arg, size))
-		return -EFAULT;
-	ret = env->uffd->f_op->unlocked_ioctl(env->uffd, cmd, (unsigned long)uarg);
-	if (copy_from_user(arg, uarg, size))
-		return -EFAULT;
-	return ret;
-}
-
-/* Test-lifetime allocation: the cleanup actions run after the case returns. */
-static struct uffd_env *uffd_env_create(struct kunit *test)
-{
-	struct pt_regs regs = { .di = O_CLOEXEC | O_NONBLOCK };
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffd_env *env = kunit_kzalloc(test, sizeof(*env), GFP_KERNEL);
-	long fd;
-
-	KUNIT_ASSERT_NOT_NULL(test, env);
-	env->test = test;
-	env->scratch = kunit_vm_mmap(test, NULL, 0, 2 * PAGE_SIZE,
-				     PROT_READ | PROT_WRITE,
-				     MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(env->scratch));
-	env->src = env->scratch + PAGE_SIZE;
-
-#ifdef CONFIG_X86_64
-	fd = __x64_sys_userfaultfd(&regs);
-#else
-	kunit_skip(test, "creates its userfaultfd through x86-64's syscall table");
-#endif
-	KUNIT_ASSERT_GE_MSG(test, fd, 0, "userfaultfd() failed");
-	env->uffd = file_close_fd(fd);
-	KUNIT_ASSERT_NOT_NULL(test, env->uffd);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, uffd_release, env));
-	KUNIT_ASSERT_EQ(test, 0L, uffd_ioctl(env, UFFDIO_API, &api, sizeof(api)));
-	return env;
-}
-
-static long uffd_register(struct uffd_env *env, unsigned long start, u64 mode)
-{
-	struct uffdio_register reg = {
-		.range = { .start = start, .len = TEST_PAGES * PAGE_SIZE },
-		.mode = mode,
-	};
-
-	return uffd_ioctl(env, UFFDIO_REGISTER, &reg, sizeof(reg));
-}
-
-static long uffd_copy(struct uffd_env *env, unsigned long dst, const char *fill)
-{
-	struct uffdio_copy copy = {
-		.dst = dst, .src = env->src, .len = PAGE_SIZE,
-	};
-	char page[64];
-
-	memset(page, 0, sizeof(page));
-	strscpy(page, fill, sizeof(page));
-	if (copy_to_user((void __user *)env->src, page, sizeof(page)))
-		return -EFAULT;
-	return uffd_ioctl(env, UFFDIO_COPY, &copy, sizeof(copy));
-}
-
-static long uffd_range_ioctl(struct uffd_env *env, unsigned int cmd,
-			     unsigned long dst)
-{
-	/* uffdio_zeropage, _continue and _poison all start with the range. */
-	struct {
-		struct uffdio_range range;
-		u64 mode;
-		s64 result;
-	} arg = { .range = { .start = dst, .len = PAGE_SIZE } };
-
-	return uffd_ioctl(env, cmd, &arg, sizeof(arg));
-}
-
-/* A kernel thread on the KUnit mm that reads 16 bytes at @addr. */
-struct faulter {
-	struct uffd_env *env;
-	struct mm_struct *mm;
-	unsigned long addr;
-	char buf[16];
-	unsigned long left;	/* bytes copy_from_user() could not read */
-	struct completion done;
-};
-
-static int faulter_fn(void *data)
-{
-	struct faulter *f = data;
-
-	kthread_use_mm(f->mm);
-	f->left = copy_from_user(f->buf, (const void __user *)f->addr,
-				 sizeof(f->buf));
-	kthread_unuse_mm(f->mm);
-	complete_all(&f->done);		/* both the case and the reaper wait */
-	return 0;
-}
-
-/* Never leave the thread blocked in handle_userfault(): releasing the uffd wakes it. */
-static void faulter_reap(void *data)
-{
-	struct faulter *f = data;
-
-	if (!wait_for_completion_timeout(&f->done, WAIT)) {
-		uffd_release(f->env);
-		wait_for_completion(&f->done);
-	}
-}
-
-static struct faulter *faulter_start(struct uffd_env *env, unsigned long addr)
-{
-	struct kunit *test = env->test;
-	struct faulter *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
-	struct task_struct *task;
-
-	KUNIT_ASSERT_NOT_NULL(test, f);
-	f->env = env;
-	f->mm = current->mm;
-	f->addr = addr;
-	init_completion(&f->done);
-	task = kthread_run(faulter_fn, f, "uffd_kunit_faulter");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, faulter_reap, f));
-	return f;
-}
-
-/* Wait for the faulter's userfault message; it must be for @addr. */
-static void expect_fault(struct uffd_env *env, unsigned long addr, u64 flags)
-{
-	struct kunit *test = env->test;
-	struct uffd_msg msg;
-	unsigned long deadline = jiffies + WAIT;
-	ssize_t n;
-
-	while (!(vfs_poll(env->uffd, NULL) & EPOLLIN)) {
-		KUNIT_ASSERT_TRUE_MSG(test, time_before(jiffies, deadline),
-				      "no userfault arrived");
-		usleep_range(5000, 10000);
-	}
-	n = kernel_read(env->uffd, &msg, sizeof(msg), NULL);
-	KUNIT_ASSERT_EQ(test, n, (ssize_t)sizeof(msg));
-	KUNIT_EXPECT_EQ(test, msg.event, (u8)UFFD_EVENT_PAGEFAULT);
-	KUNIT_EXPECT_EQ(test, msg.arg.pagefault.address & PAGE_MASK, (u64)addr);
-	KUNIT_EXPECT_EQ(test, msg.arg.pagefault.flags &
-			(UFFD_PAGEFAULT_FLAG_MINOR | UFFD_PAGEFAULT_FLAG_WP), flags);
-}
-
-static void expect_woken(struct kunit *test, struct faulter *f)
-{
-	KUNIT_ASSERT_TRUE_MSG(test, wait_for_completion_timeout(&f->done, WAIT),
-			      "the faulting thread was not woken");
-}
+#include "uffd_env.h"
 
 /* A uffd and a @flags mapping of a fresh RAM-fs test file, registered in @mode. */
 static struct uffd_env *registered_mapping_of(struct kunit *test, u64 mode,
@@ -218,7 +24,7 @@ static struct uffd_env *registered_mapping_of(struct kunit *test, u64 mode,
 	env->data = vma->vm_file->f_mapping;
 	if (filep)
 		*filep = file;
-	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, *addrp, mode));
+	KUNIT_ASSERT_EQ(test, 0L, uffd_env_register(env, *addrp, mode));
 	return env;
 }
 
@@ -282,10 +88,10 @@ static void missing_copy_fills_hole_and_wakes_faulter(struct kunit *test)
 
 	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, &file, &addr);
 
-	f = faulter_start(env, addr + PAGE_SIZE);
-	expect_fault(env, addr + PAGE_SIZE, 0);
-	KUNIT_EXPECT_EQ(test, 0L, uffd_copy(env, addr + PAGE_SIZE, "copied by uffd"));
-	expect_woken(test, f);
+	f = uffd_env_faulter(env, addr + PAGE_SIZE);
+	uffd_env_expect_fault(env, addr + PAGE_SIZE, 0);
+	KUNIT_EXPECT_EQ(test, 0L, uffd_env_copy(env, addr + PAGE_SIZE, "copied by uffd"));
+	uffd_env_expect_woken(test, f);
 
 	KUNIT_EXPECT_EQ(test, f->left, 0UL);
 	KUNIT_EXPECT_STREQ(test, f->buf, "copied by uffd");
@@ -302,11 +108,11 @@ static void missing_zeropage_fills_zeroed_page_and_wakes_faulter(struct kunit *t
 	struct faulter *f;
 
 	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, &file, &addr);
-	f = faulter_start(env, addr + 2 * PAGE_SIZE);
-	expect_fault(env, addr + 2 * PAGE_SIZE, 0);
-	KUNIT_EXPECT_EQ(test, 0L, uffd_range_ioctl(env, UFFDIO_ZEROPAGE,
+	f = uffd_env_faulter(env, addr + 2 * PAGE_SIZE);
+	uffd_env_expect_fault(env, addr + 2 * PAGE_SIZE, 0);
+	KUNIT_EXPECT_EQ(test, 0L, uffd_env_range_ioctl(env, UFFDIO_ZEROPAGE,
 						   addr + 2 * PAGE_SIZE));
-	expect_woken(test, f);
+	uffd_env_expect_woken(test, f);
 
 	KUNIT_EXPECT_EQ(test, f->left, 0UL);
 	KUNIT_EXPECT_TRUE(test, !memchr_inv(f->buf, 0, sizeof(f->buf)));
@@ -322,10 +128,10 @@ static void missing_copy_on_private_mapping_leaves_file_alone(struct kunit *test
 
 	env = registered_mapping_of(test, UFFDIO_REGISTER_MODE_MISSING,
 				    MAP_PRIVATE, NULL, &addr);
-	f = faulter_start(env, addr);
-	expect_fault(env, addr, 0);
-	KUNIT_EXPECT_EQ(test, 0L, uffd_copy(env, addr, "private copy"));
-	expect_woken(test, f);
+	f = uffd_env_faulter(env, addr);
+	uffd_env_expect_fault(env, addr, 0);
+	KUNIT_EXPECT_EQ(test, 0L, uffd_env_copy(env, addr, "private copy"));
+	uffd_env_expect_woken(test, f);
 
 	KUNIT_EXPECT_STREQ(test, f->buf, "private copy");
 	expect_nothing_filled(test, env);
@@ -338,8 +144,8 @@ static void copy_twice_is_eexist_and_keeps_first_fill(struct kunit *test)
 	unsigned long addr;
 
 	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, &file, &addr);
-	KUNIT_EXPECT_EQ(test, 0L, uffd_copy(env, addr, "first"));
-	KUNIT_EXPECT_EQ(test, -EEXIST, uffd_copy(env, addr, "second"));
+	KUNIT_EXPECT_EQ(test, 0L, uffd_env_copy(env, addr, "first"));
+	KUNIT_EXPECT_EQ(test, -EEXIST, uffd_env_copy(env, addr, "second"));
 	expect_cached(test, env->data, 0, "first");
 	expect_accounted(test, 1);
 }
@@ -352,8 +158,8 @@ static void copy_beyond_eof_is_efault(struct kunit *test)
 
 	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, &file, &addr);
 	resize(test, file, PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_copy(env, addr + 2 * PAGE_SIZE, "x"));
-	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_range_ioctl(env, UFFDIO_ZEROPAGE,
+	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_env_copy(env, addr + 2 * PAGE_SIZE, "x"));
+	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_env_range_ioctl(env, UFFDIO_ZEROPAGE,
 							addr + 2 * PAGE_SIZE));
 	expect_nothing_filled(test, env);
 }
@@ -367,7 +173,7 @@ static void copy_refused_by_account_is_enospc_and_unwinds(struct kunit *test)
 		kunit_skip(test, "shmem fallback: the type's ->account is not asked");
 	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, NULL, &addr);
 	uffd_kunit_account_limit = 0;
-	KUNIT_EXPECT_EQ(test, -ENOSPC, uffd_copy(env, addr, "x"));
+	KUNIT_EXPECT_EQ(test, -ENOSPC, uffd_env_copy(env, addr, "x"));
 	expect_nothing_filled(test, env);
 }
 
@@ -387,7 +193,7 @@ static struct uffd_env *variant_mapping(struct kunit *test,
 	replace_fops(file, uffd_shim_type_fops(type));
 	env = uffd_env_create(test);
 	uffd_kunit_vma_of(test, file, MAP_SHARED, addrp);
-	KUNIT_ASSERT_EQ(test, 0L, uffd_register(env, *addrp, mode));
+	KUNIT_ASSERT_EQ(test, 0L, uffd_env_register(env, *addrp, mode));
 	*filep = file;
 	return env;
 }
@@ -397,7 +203,7 @@ static void variant_release(struct kunit *test, struct uffd_shim_type *type,
 			    struct uffd_env *env, struct file *file,
 			    unsigned long addr)
 {
-	kunit_release_action(test, uffd_release, env);
+	kunit_release_action(test, uffd_env_release, env);
 	vm_munmap(addr, TEST_PAGES * PAGE_SIZE);
 	replace_fops(file, uffd_shim_type_fops(uffd_kunit_type));
 	uffd_shim_unregister(type);
@@ -423,7 +229,7 @@ static void copy_with_alloc_folio_stub_failing_is_enomem(struct kunit *test)
 	type = uffd_shim_register(&ops);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, type);
 	env = variant_mapping(test, type, UFFDIO_REGISTER_MODE_MISSING, &file, &addr);
-	KUNIT_EXPECT_EQ(test, -ENOMEM, uffd_copy(env, addr, "x"));
+	KUNIT_EXPECT_EQ(test, -ENOMEM, uffd_env_copy(env, addr, "x"));
 	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 0UL);
 	variant_release(test, type, env, file, addr);
 }
@@ -438,7 +244,7 @@ static void register_of_undeclared_wp_mode_is_einval(struct kunit *test)
 	env = uffd_env_create(test);
 	uffd_kunit_vma(test, NULL, &addr);
 	/* The test type declares MISSING and MINOR only. */
-	KUNIT_EXPECT_EQ(test, -EINVAL, uffd_register(env, addr, UFFDIO_REGISTER_MODE_WP));
+	KUNIT_EXPECT_EQ(test, -EINVAL, uffd_env_register(env, addr, UFFDIO_REGISTER_MODE_WP));
 }
 
 static bool can_userfault_answer;
@@ -472,10 +278,10 @@ static void can_userfault_that_changes_its_answer_blocks_unregister(struct kunit
 	range.start = addr;
 	WRITE_ONCE(can_userfault_answer, false);
 	KUNIT_EXPECT_EQ(test, -EINVAL,
-			uffd_ioctl(env, UFFDIO_UNREGISTER, &range, sizeof(range)));
+			uffd_env_ioctl(env, UFFDIO_UNREGISTER, &range, sizeof(range)));
 	WRITE_ONCE(can_userfault_answer, true);
 	KUNIT_EXPECT_EQ(test, 0L,
-			uffd_ioctl(env, UFFDIO_UNREGISTER, &range, sizeof(range)));
+			uffd_env_ioctl(env, UFFDIO_UNREGISTER, &range, sizeof(range)));
 	variant_release(test, type, env, file, addr);
 }
 
@@ -494,11 +300,11 @@ static void minor_continue_maps_cached_page_and_wakes_faulter(struct kunit *test
 	folio = uffd_shim_filemap_get_folio(env->data, 3);
 	KUNIT_ASSERT_NOT_NULL(test, folio);
 
-	f = faulter_start(env, addr + 3 * PAGE_SIZE);
-	expect_fault(env, addr + 3 * PAGE_SIZE, UFFD_PAGEFAULT_FLAG_MINOR);
-	KUNIT_EXPECT_EQ(test, 0L, uffd_range_ioctl(env, UFFDIO_CONTINUE,
+	f = uffd_env_faulter(env, addr + 3 * PAGE_SIZE);
+	uffd_env_expect_fault(env, addr + 3 * PAGE_SIZE, UFFD_PAGEFAULT_FLAG_MINOR);
+	KUNIT_EXPECT_EQ(test, 0L, uffd_env_range_ioctl(env, UFFDIO_CONTINUE,
 						   addr + 3 * PAGE_SIZE));
-	expect_woken(test, f);
+	uffd_env_expect_woken(test, f);
 
 	KUNIT_EXPECT_EQ(test, f->left, 0UL);
 	KUNIT_EXPECT_STREQ(test, f->buf, "in the cache");
@@ -512,7 +318,7 @@ static void continue_on_hole_is_efault(struct kunit *test)
 	unsigned long addr;
 
 	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MINOR, NULL, &addr);
-	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_range_ioctl(env, UFFDIO_CONTINUE, addr));
+	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_env_range_ioctl(env, UFFDIO_CONTINUE, addr));
 }
 
 static void continue_on_truncated_page_is_efault(struct kunit *test)
@@ -525,7 +331,7 @@ static void continue_on_truncated_page_is_efault(struct kunit *test)
 	seed(test, file, 1, "gone");
 	resize(test, file, PAGE_SIZE);
 	resize(test, file, TEST_PAGES * PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_range_ioctl(env, UFFDIO_CONTINUE,
+	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_env_range_ioctl(env, UFFDIO_CONTINUE,
 							addr + PAGE_SIZE));
 }
 
@@ -538,12 +344,12 @@ static void poison_makes_later_access_fail(struct kunit *test)
 	struct faulter *f;
 
 	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, NULL, &addr);
-	KUNIT_EXPECT_EQ(test, 0L, uffd_range_ioctl(env, UFFDIO_POISON, addr + PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, 0L, uffd_env_range_ioctl(env, UFFDIO_POISON, addr + PAGE_SIZE));
 	/* No userfault: the poisoned PTE fails the access right away. */
-	f = faulter_start(env, addr + PAGE_SIZE);
-	expect_woken(test, f);
+	f = uffd_env_faulter(env, addr + PAGE_SIZE);
+	uffd_env_expect_woken(test, f);
 	KUNIT_EXPECT_EQ(test, f->left, sizeof(f->buf));
-	KUNIT_EXPECT_EQ(test, -EEXIST, uffd_range_ioctl(env, UFFDIO_POISON,
+	KUNIT_EXPECT_EQ(test, -EEXIST, uffd_env_range_ioctl(env, UFFDIO_POISON,
 							addr + PAGE_SIZE));
 }
 
@@ -555,10 +361,10 @@ static void copy_over_poisoned_page_replaces_the_poison(struct kunit *test)
 	struct faulter *f;
 
 	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, NULL, &addr);
-	KUNIT_ASSERT_EQ(test, 0L, uffd_range_ioctl(env, UFFDIO_POISON, addr));
-	KUNIT_EXPECT_EQ(test, 0L, uffd_copy(env, addr, "repaired"));
-	f = faulter_start(env, addr);
-	expect_woken(test, f);
+	KUNIT_ASSERT_EQ(test, 0L, uffd_env_range_ioctl(env, UFFDIO_POISON, addr));
+	KUNIT_EXPECT_EQ(test, 0L, uffd_env_copy(env, addr, "repaired"));
+	f = uffd_env_faulter(env, addr);
+	uffd_env_expect_woken(test, f);
 	KUNIT_EXPECT_EQ(test, f->left, 0UL);
 	KUNIT_EXPECT_STREQ(test, f->buf, "repaired");
 }

@@ -220,3 +220,47 @@ bool uffd_shim_fops_have_mmap(const struct file_operations *fops)
 {
 	return fops->mmap;
 }
+
+/* --- Memory files: none without vm_uffd_ops (check_ops() refuses the types) */
+
+int __init uffd_shim_memfile_init(void)
+{
+	return 0;
+}
+
+bool uffd_shim_is_mem_inode(const struct inode *inode)
+{
+	return false;
+}
+
+void uffd_shim_mem_init_type(struct uffd_shim_type *type, struct module *owner)
+{
+}
+
+/**
+ * uffd_shim_file_create() - make a memory file (native backend only).
+ * @type: a memory-file type; none registers on this backend.
+ * @name: unused.
+ * @size: unused.
+ * @data: unused.
+ *
+ * Return: ERR_PTR(-EOPNOTSUPP).
+ */
+struct file *uffd_shim_file_create(struct uffd_shim_type *type,
+				   const char *name, loff_t size, void *data)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_file_create);
+
+/**
+ * uffd_shim_inode_data() - the private data of a memory file.
+ * @inode: any inode; none is a memory file on this backend.
+ *
+ * Return: NULL.
+ */
+void *uffd_shim_inode_data(const struct inode *inode)
+{
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_inode_data);

@@ -21,23 +21,49 @@ static int type_account(const struct uffd_shim_type *type,
 	return type->ops.account(inode, nr);
 }
 
+/* Give back @nr pages accounted to @inode that left or never got in. */
+void uffd_shim_type_unaccount(const struct uffd_shim_type *type,
+			      struct inode *inode, long nr)
+{
+	if (!type || nr <= 0)
+		return;
+	if (type->ops.unaccount)
+		type->ops.unaccount(inode, nr);
+	else if (type->ops.account)
+		type->ops.account(inode, -nr);
+}
+
 /*
- * Account @folio to @type, then insert it at @index of @mapping: 0 with the
- * folio locked in the cache, or an errno with nothing inserted or accounted.
- * Every page the shim puts in a page cache comes through here.
+ * Account @folio to @type, prepare it, then insert it at @index of
+ * @mapping: 0 with the folio locked in the cache, or an errno with nothing
+ * inserted, prepared or accounted. Every page the shim puts in a page
+ * cache comes through here.
  */
 int uffd_shim_type_insert(const struct uffd_shim_type *type,
 			  struct address_space *mapping, struct folio *folio,
 			  pgoff_t index)
 {
+	struct inode *inode = mapping->host;
 	long nr = folio_nr_pages(folio);
-	int err = type_account(type, mapping->host, nr);
+	int err = type_account(type, inode, nr);
 
 	if (err)
 		return err;
+	if (type && type->ops.prepare_folio) {
+		err = type->ops.prepare_folio(inode, folio);
+		if (err)
+			goto unaccount;
+	}
 	err = uffd_shim_filemap_add_folio(mapping, folio, index);
 	if (err)
-		type_account(type, mapping->host, -nr);
+		goto unprepare;
+	return 0;
+
+unprepare:
+	if (type && type->ops.prepare_folio && type->ops.free_folio)
+		type->ops.free_folio(folio);
+unaccount:
+	uffd_shim_type_unaccount(type, inode, nr);
 	return err;
 }
 

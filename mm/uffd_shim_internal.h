@@ -25,6 +25,7 @@ struct uffd_shim_type {
 	struct vm_uffd_ops uffd_ops;
 #endif
 	struct inode_operations dir_iops;
+	void *data;		/* uffd_shim_register_data() */
 	/* RAM file system, set up by uffd_shim_register_fs() */
 	struct address_space_operations aops;
 	struct file_system_type *fs_type;
@@ -56,6 +57,16 @@ struct folio *uffd_shim_alloc_charged(gfp_t gfp, struct mm_struct *mm,
 int uffd_shim_type_insert(const struct uffd_shim_type *type,
 			  struct address_space *mapping, struct folio *folio,
 			  pgoff_t index);
+void uffd_shim_type_unaccount(const struct uffd_shim_type *type,
+			      struct inode *inode, long nr);
+
+/* uffd_shim_memfile.c: memory files, or their stubs in the fallback */
+int uffd_shim_memfile_init(void);
+bool uffd_shim_is_mem_inode(const struct inode *inode);
+void uffd_shim_mem_init_type(struct uffd_shim_type *type, struct module *owner);
+/* Called from mm/gup.c, where scripts/overlay declares them again. */
+bool uffd_shim_gup_vma_refused(struct vm_area_struct *vma);
+bool uffd_shim_gup_fast_folio_refused(struct folio *folio);
 
 /* uffd_shim_dir.c */
 void uffd_shim_init_dir_iops(struct inode_operations *iops);
@@ -63,12 +74,13 @@ void uffd_shim_init_dir_iops(struct inode_operations *iops);
 /* uffd_shim_ramfs.c: the RAM file system */
 void uffd_shim_ram_unregister(struct uffd_shim_type *type);
 bool uffd_shim_is_ram_inode(const struct inode *inode);
-struct uffd_shim_type *uffd_shim_ram_type(struct inode *inode);
+struct uffd_shim_type *uffd_shim_ram_type(const struct inode *inode);
 bool uffd_shim_ram_falloc_mode_ok(int mode);
 int uffd_shim_ram_charge(struct inode *inode, long nr);
 void uffd_shim_ram_uncharge(struct inode *inode, long nr);
 void uffd_shim_ram_commit(struct inode *inode, long nr);
 void uffd_shim_ram_recalc(struct inode *inode);
+int uffd_shim_ram_falloc_range(struct inode *inode, pgoff_t start, pgoff_t end);
 
 /* Its regular files: uffd_shim_ramfile.c, or uffd_shim_fallback.c. */
 extern const struct file_operations uffd_shim_ram_fops;

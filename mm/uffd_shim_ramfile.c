@@ -43,8 +43,8 @@ static struct folio *ram_get_folio(struct inode *inode, pgoff_t index,
 			return ERR_PTR(-ENOMEM);
 		__folio_mark_uptodate(folio);
 		/* Any index: a write fills the page before it moves EOF. */
-		err = uffd_shim_type_insert(uffd_shim_ram_type(inode), mapping, folio,
-					    index);
+		err = uffd_shim_type_insert(uffd_shim_inode_type(inode), mapping,
+					    folio, index);
 		if (!err) {
 			*created = true;
 			return folio;
@@ -224,8 +224,11 @@ static void ram_unfalloc(struct inode *inode, struct xarray *created)
 		ram_unfalloc_page(inode, index);
 }
 
-/* Fill every hole of [@start, @end): 0, or an error with nothing added. */
-static int ram_falloc_range(struct inode *inode, pgoff_t start, pgoff_t end)
+/*
+ * Fill every hole of [@start, @end) of a RAM file or a memory file: 0, or
+ * an error with nothing added.
+ */
+int uffd_shim_ram_falloc_range(struct inode *inode, pgoff_t start, pgoff_t end)
 {
 	struct xarray created;
 	pgoff_t index;
@@ -286,7 +289,7 @@ static long ram_fallocate(struct file *file, int mode, loff_t offset,
 	if (err)
 		goto out;
 	/* As shmem does: the whole range, beyond EOF too with KEEP_SIZE. */
-	err = ram_falloc_range(inode, offset >> PAGE_SHIFT,
+	err = uffd_shim_ram_falloc_range(inode, offset >> PAGE_SHIFT,
 			       DIV_ROUND_UP(end, PAGE_SIZE));
 	if (!err && !(mode & FALLOC_FL_KEEP_SIZE) && end > i_size_read(inode))
 		i_size_write(inode, end);

@@ -50,7 +50,7 @@ static struct uffd_shim_type *sb_type(struct super_block *sb)
 	return ((struct uffd_shim_ram_sb *)sb->s_fs_info)->type;
 }
 
-struct uffd_shim_type *uffd_shim_ram_type(struct inode *inode)
+struct uffd_shim_type *uffd_shim_ram_type(const struct inode *inode)
 {
 	return sb_type(inode->i_sb);
 }
@@ -70,22 +70,36 @@ static struct uffd_shim_ram_sb *ram_sb(struct inode *inode)
 	return uffd_shim_is_ram_inode(inode) ? inode->i_sb->s_fs_info : NULL;
 }
 
-/* Give back what left @inode's page cache since the last call. */
+/* Inodes whose resident pages are counted in i_blocks. */
+static bool counted(const struct inode *inode)
+{
+	return uffd_shim_is_ram_inode(inode) || uffd_shim_is_mem_inode(inode);
+}
+
+/*
+ * Give back what left @inode's page cache since the last call: to its
+ * mount, and to its type's ->unaccount.
+ */
 void uffd_shim_ram_recalc(struct inode *inode)
 {
 	struct uffd_shim_ram_sb *sbi = ram_sb(inode);
 	long freed;
 
-	if (!sbi)
+	if (!counted(inode))
 		return;
 	spin_lock(&inode->i_lock);
 	freed = inode->i_blocks / BLOCKS_PER_PAGE -
 		READ_ONCE(inode->i_mapping->nrpages);
-	if (freed > 0) {
+	if (freed > 0)
 		inode->i_blocks -= freed * BLOCKS_PER_PAGE;
-		atomic_long_sub(freed, &sbi->nr_pages);
-	}
 	spin_unlock(&inode->i_lock);
+	if (freed <= 0)
+		return;
+	if (sbi)
+		atomic_long_sub(freed, &sbi->nr_pages);
+	if (uffd_shim_inode_type(inode)->ops.unaccount)
+		uffd_shim_type_unaccount(uffd_shim_inode_type(inode), inode,
+					 freed);
 }
 
 /**
@@ -124,7 +138,7 @@ void uffd_shim_ram_uncharge(struct inode *inode, long nr)
 
 void uffd_shim_ram_commit(struct inode *inode, long nr)
 {
-	if (!ram_sb(inode))
+	if (!counted(inode))
 		return;
 	spin_lock(&inode->i_lock);
 	inode->i_blocks += nr * BLOCKS_PER_PAGE;
@@ -373,7 +387,8 @@ int uffd_shim_register_fs(struct uffd_shim_type *type,
 	if (type->fs_type)
 		return -EBUSY;
 	if (!fs_type || !fs_type->name || strchr(fs_type->name, '.') ||
-	    type->ops.fops || type->ops.new_inode)
+	    type->ops.fops || type->ops.new_inode ||
+	    type->ops.flags & UFFD_SHIM_FLAG_MEMFILE)
 		return -EINVAL;
 	if (!uffd_shim_owner_ok(fs_type, fs_type->owner)) {
 		pr_err("%s: fs_type->owner must be THIS_MODULE\n", fs_type->name);

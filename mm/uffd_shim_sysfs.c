@@ -92,6 +92,9 @@ static int __init uffd_shim_init(void)
 	char buf[128];
 	int err;
 
+	err = uffd_shim_memfile_init();
+	if (err)
+		pr_warn("no memory files: %d\n", err);
 	format_features(buf, sizeof(buf));
 	pr_info("%s", buf);
 	err = sysfs_create_group(mm_kobj, &uffd_shim_group);

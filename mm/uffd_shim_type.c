@@ -13,6 +13,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 #include "uffd_shim_internal.h"
 
 /**
@@ -52,6 +53,8 @@ static size_t ops_size(const struct uffd_shim_ops *ops)
 {
 	if (ops->api_version < 2)
 		return offsetofend(struct uffd_shim_ops, new_inode);
+	if (ops->api_version < 3)
+		return offsetofend(struct uffd_shim_ops, flags);
 	return sizeof(*ops);
 }
 
@@ -66,29 +69,34 @@ static size_t ops_size(const struct uffd_shim_ops *ops)
  *
  * Return: true if @table is in no module, or in @owner.
  */
-bool uffd_shim_owner_ok(const void *table, const struct module *owner)
+static struct module *table_module(const void *table)
 {
 	struct module *mod;
 
 	preempt_disable();
 	mod = __module_address((unsigned long)table);
 	preempt_enable();
+	return mod;
+}
+
+bool uffd_shim_owner_ok(const void *table, const struct module *owner)
+{
+	struct module *mod = table_module(table);
+
 	return !mod || mod == owner;
 }
 
-static int check_ops(const struct uffd_shim_ops *ops)
-{
-	unsigned int flags;
+#define UFFD_SHIM_FLAGS_KNOWN (UFFD_SHIM_FLAG_NATIVE_ONLY |		\
+			     UFFD_SHIM_FLAG_MEMFILE |			\
+			     UFFD_SHIM_FLAG_NO_DIRECT_MAP)
 
-	if (!ops)
-		return -EINVAL;
-	if (!ops->api_version || ops->api_version > UFFD_SHIM_API_VERSION) {
-		pr_err("%s: API version %u, this kernel has 1..%u\n",
-		       ops->name ?: "?", ops->api_version, UFFD_SHIM_API_VERSION);
-		return -EINVAL;
-	}
-	if (!ops->name) {
-		pr_err("?: a memory type needs a name\n");
+static int check_fops(const struct uffd_shim_ops *ops, unsigned int flags)
+{
+	if (flags & UFFD_SHIM_FLAG_MEMFILE) {
+		if (!ops->fops && !ops->new_inode)
+			return 0;
+		pr_err("%s: memory files take no fops and no new_inode\n",
+		       ops->name);
 		return -EINVAL;
 	}
 	if (ops->fops ? uffd_shim_fops_have_mmap(ops->fops) :
@@ -101,11 +109,59 @@ static int check_ops(const struct uffd_shim_ops *ops)
 		pr_err("%s: fops->owner must be THIS_MODULE\n", ops->name);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* API 3: what a memory-file type, or one out of the direct map, needs. */
+static int check_v3(const struct uffd_shim_ops *ops, unsigned int flags)
+{
+	if (flags & UFFD_SHIM_FLAG_NO_DIRECT_MAP &&
+	    (!(flags & UFFD_SHIM_FLAG_MEMFILE) || !ops->prepare_folio ||
+	     !ops->free_folio)) {
+		pr_err("%s: NO_DIRECT_MAP is for memory files with prepare_folio and free_folio\n",
+		       ops->name);
+		return -EINVAL;
+	}
+	/* prepare_folio runs in the shim's insertion, which filemap_add replaces. */
+	if (ops->prepare_folio && ops->filemap_add) {
+		pr_err("%s: prepare_folio needs the default filemap_add\n",
+		       ops->name);
+		return -EINVAL;
+	}
+	if (ops->release && !(flags & UFFD_SHIM_FLAG_MEMFILE)) {
+		pr_err("%s: release is for memory files\n", ops->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_ops(const struct uffd_shim_ops *ops)
+{
+	unsigned int flags;
+	int err;
+
+	if (!ops)
+		return -EINVAL;
+	if (!ops->api_version || ops->api_version > UFFD_SHIM_API_VERSION) {
+		pr_err("%s: API version %u, this kernel has 1..%u\n",
+		       ops->name ?: "?", ops->api_version, UFFD_SHIM_API_VERSION);
+		return -EINVAL;
+	}
+	if (!ops->name) {
+		pr_err("?: a memory type needs a name\n");
+		return -EINVAL;
+	}
 	flags = ops->api_version >= 2 ? ops->flags : 0;
-	if (flags & ~UFFD_SHIM_FLAG_NATIVE_ONLY) {
+	if (flags & ~UFFD_SHIM_FLAGS_KNOWN ||
+	    (ops->api_version < 3 && flags & ~UFFD_SHIM_FLAG_NATIVE_ONLY)) {
 		pr_err("%s: unknown flags %#x\n", ops->name, flags);
 		return -EINVAL;
 	}
+	err = check_fops(ops, flags);
+	if (!err && ops->api_version >= 3)
+		err = check_v3(ops, flags);
+	if (err)
+		return err;
 	if (ops->modes & ~UFFD_SHIM_MODE_ALL) {
 		pr_err("%s: unknown modes %#x\n", ops->name,
 		       ops->modes & ~UFFD_SHIM_MODE_ALL);
@@ -117,24 +173,27 @@ static int check_ops(const struct uffd_shim_ops *ops)
 		return -EINVAL;
 	}
 	if (!IS_ENABLED(CONFIG_UFFD_SHIM_NATIVE) &&
-	    flags & UFFD_SHIM_FLAG_NATIVE_ONLY)
+	    flags & (UFFD_SHIM_FLAG_NATIVE_ONLY | UFFD_SHIM_FLAG_MEMFILE))
 		return -EOPNOTSUPP;
 	return 0;
 }
 
 /**
- * uffd_shim_register() - register a memory type.
+ * uffd_shim_register_data() - register a memory type with private data.
  * @ops: the type's description; copied, so it may be on the stack. Only
  *	the fields of @ops->api_version are read.
+ * @data: the driver's, returned by uffd_shim_type_data(); the shim never
+ *	dereferences it.
  *
  * Context: process context, may sleep.
  * Return: the type, to pass to uffd_shim_type_fops() and finally
  * uffd_shim_unregister(); ERR_PTR(-EINVAL) if @ops is NULL or inconsistent
  * (the reason is logged), ERR_PTR(-EOPNOTSUPP) for a type flagged
- * UFFD_SHIM_FLAG_NATIVE_ONLY on a kernel with only the shmem fallback,
- * ERR_PTR(-ENOMEM).
+ * UFFD_SHIM_FLAG_NATIVE_ONLY or UFFD_SHIM_FLAG_MEMFILE on a kernel with
+ * only the shmem fallback, ERR_PTR(-ENOMEM).
  */
-struct uffd_shim_type *uffd_shim_register(const struct uffd_shim_ops *ops)
+struct uffd_shim_type *uffd_shim_register_data(const struct uffd_shim_ops *ops,
+					       void *data)
 {
 	struct uffd_shim_type *type;
 	int err = check_ops(ops);
@@ -146,16 +205,68 @@ struct uffd_shim_type *uffd_shim_register(const struct uffd_shim_ops *ops)
 		return ERR_PTR(-ENOMEM);
 
 	memcpy(&type->ops, ops, ops_size(ops));
-	type->fops = ops->fops ? *ops->fops : uffd_shim_ram_fops;
+	type->data = data;
+	if (type->ops.flags & UFFD_SHIM_FLAG_MEMFILE) {
+		uffd_shim_mem_init_type(type, table_module(ops) ?:
+					      table_module(ops->name));
+	} else {
+		type->fops = ops->fops ? *ops->fops : uffd_shim_ram_fops;
+		uffd_shim_ram_init_aops(type);
+	}
 	type->vm_ops.fault = ops->fault ?: uffd_shim_fault;
 	type->vm_ops.map_pages = filemap_map_pages;
 	uffd_shim_init_backend(type);
 	uffd_shim_init_dir_iops(&type->dir_iops);
-	uffd_shim_ram_init_aops(type);
 	INIT_LIST_HEAD(&type->fs_node);
 	return type;
 }
+EXPORT_SYMBOL_GPL(uffd_shim_register_data);
+
+/**
+ * uffd_shim_register() - register a memory type.
+ * @ops: the type's description, as for uffd_shim_register_data().
+ *
+ * Context: process context, may sleep.
+ * Return: as uffd_shim_register_data(), whose data is then NULL.
+ */
+struct uffd_shim_type *uffd_shim_register(const struct uffd_shim_ops *ops)
+{
+	return uffd_shim_register_data(ops, NULL);
+}
 EXPORT_SYMBOL_GPL(uffd_shim_register);
+
+/**
+ * uffd_shim_type_data() - the private data a type was registered with.
+ * @type: a registered type.
+ *
+ * Return: the @data of uffd_shim_register_data(), NULL after
+ * uffd_shim_register().
+ */
+void *uffd_shim_type_data(const struct uffd_shim_type *type)
+{
+	return type->data;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_type_data);
+
+/**
+ * uffd_shim_inode_type() - the memory type an inode belongs to.
+ * @inode: any inode.
+ *
+ * Reaches the type, and with uffd_shim_type_data() its data, from the
+ * callbacks that get an inode.
+ *
+ * Return: the type of a file of a type's RAM file system or of a memory
+ * file, or NULL (other inodes, the shmem fallback's data files).
+ */
+const struct uffd_shim_type *uffd_shim_inode_type(const struct inode *inode)
+{
+	if (uffd_shim_is_mem_inode(inode))
+		return container_of(inode->i_fop, struct uffd_shim_type, fops);
+	if (uffd_shim_is_ram_inode(inode))
+		return uffd_shim_ram_type(inode);
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(uffd_shim_inode_type);
 
 /**
  * uffd_shim_unregister() - forget a memory type.
@@ -174,6 +285,8 @@ void uffd_shim_unregister(struct uffd_shim_type *type)
 	if (IS_ERR_OR_NULL(type))
 		return;
 	uffd_shim_ram_unregister(type);
+	/* Memory files whose last reference went as the module's did. */
+	wait_var_event(&type->nr_users, !atomic_read(&type->nr_users));
 	kfree(type);
 }
 EXPORT_SYMBOL_GPL(uffd_shim_unregister);

@@ -52,9 +52,33 @@ static bool uffd_shim_can_userfault(struct vm_area_struct *vma,
 	return true;
 }
 
+/* The type's say on a mapping: refuse it, or add flags to it. */
+static int mmap_policy(const struct uffd_shim_type *type,
+		       struct vm_area_desc *desc)
+{
+	unsigned int map = 0;
+	int err;
+
+	if (!type->ops.mmap_policy)
+		return 0;
+	if (vma_desc_test_any(desc, VMA_SHARED_BIT, VMA_MAYSHARE_BIT))
+		map |= UFFD_SHIM_MAP_SHARED;
+	if (vma_desc_test_any(desc, VMA_WRITE_BIT, VMA_MAYWRITE_BIT))
+		map |= UFFD_SHIM_MAP_WRITE;
+	err = type->ops.mmap_policy(desc->file, &map);
+	if (err)
+		return err;
+	if (map & UFFD_SHIM_MAP_DONTDUMP)
+		vma_desc_set_flags(desc, VMA_DONTDUMP_BIT);
+	if (map & UFFD_SHIM_MAP_DONTFORK)
+		vma_desc_set_flags(desc, VMA_DONTCOPY_BIT);
+	return 0;
+}
+
 static int uffd_shim_mmap_prepare(struct vm_area_desc *desc)
 {
 	const struct uffd_shim_type *type = uffd_shim_file_type(desc->file);
+	int err;
 
 	if (WARN_ON_ONCE(!type))
 		return -ENODEV;
@@ -65,6 +89,9 @@ static int uffd_shim_mmap_prepare(struct vm_area_desc *desc)
 	if (WARN_ON_ONCE(!desc->file->f_mapping->a_ops->dirty_folio ||
 			 mapping_can_writeback(desc->file->f_mapping)))
 		return -EINVAL;
+	err = mmap_policy(type, desc);
+	if (err)
+		return err;
 	file_accessed(desc->file);
 	desc->vm_ops = &type->vm_ops;
 	return 0;

@@ -35,10 +35,13 @@ struct vm_fault;
  *	against an older version keeps working (fields it does not have are
  *	never read), one from a newer version is refused.
  *	1: the first release. 2: @free_folio and @flags; @fops may be NULL
- *	for a type served by uffd_shim_register_fs().
+ *	for a type served by uffd_shim_register_fs(). 3: memory files
+ *	(UFFD_SHIM_FLAG_MEMFILE, uffd_shim_file_create()), @prepare_folio,
+ *	@unaccount, @mmap_policy, UFFD_SHIM_FLAG_NO_DIRECT_MAP, private data
+ *	per type and per file.
  */
 enum uffd_shim_api {
-	UFFD_SHIM_API_VERSION = 2,
+	UFFD_SHIM_API_VERSION = 3,
 };
 
 /**
@@ -84,9 +87,10 @@ enum uffd_shim_mode {
  *	vm_uffd_ops (before 7.2): files of the shim's RAM file system keep
  *	their data in a shmem file, whose mappings userfaultfd supports, so
  *	userspace sees the same behaviour; the type's callbacks (@account,
- *	@free_folio, @can_userfault, @fault and the folio callbacks) are not
- *	called, and files of types without the RAM file system cannot be
- *	mapped (-EOPNOTSUPP).
+ *	@unaccount, @free_folio, @prepare_folio, @can_userfault,
+ *	@mmap_policy, @fault and the folio callbacks) are not called, files
+ *	of types without the RAM file system cannot be mapped (-EOPNOTSUPP),
+ *	and memory-file types cannot be registered (-EOPNOTSUPP).
  */
 enum uffd_shim_feature {
 	UFFD_SHIM_FEAT_VM_UFFD_OPS = 1U << 0,
@@ -103,9 +107,45 @@ enum uffd_shim_feature {
  * @UFFD_SHIM_FLAG_NATIVE_ONLY: the type depends on its callbacks being
  *	called: refuse to register it (-EOPNOTSUPP) where only the shmem
  *	fallback is available, rather than bypass them.
+ * @UFFD_SHIM_FLAG_MEMFILE: (API 3) the type's files are memory files, one
+ *	inode per file and no file system, made by uffd_shim_file_create()
+ *	(as memfd and guest_memfd make theirs). @fops, @new_inode and
+ *	uffd_shim_register_fs() are not for such a type. Its files pin the
+ *	module that holds its ops table (or, for a table on the stack, its
+ *	@name): keep one of them static in the module. Memory files need
+ *	the native backend: a memory-file type implies NATIVE_ONLY, and its
+ *	registration fails with -EOPNOTSUPP on a kernel with only the shmem
+ *	fallback, whose shmem files would bypass its mmap policy, its
+ *	preparation and its accounting.
+ * @UFFD_SHIM_FLAG_NO_DIRECT_MAP: (API 3, memory files only) the type takes
+ *	its pages out of the kernel direct map in @prepare_folio and puts
+ *	them back in @free_folio (uffd_shim_folio_unmap_direct() and
+ *	uffd_shim_folio_restore_direct()), so both are required. The shim
+ *	then keeps the kernel from touching the pages: the files have no
+ *	read(), their mappings refuse get_user_pages() as secretmem's do
+ *	(process_vm_readv(), /proc/pid/mem, O_DIRECT get -EFAULT), and their
+ *	pages are neither migrated nor partly zeroed by truncation.
  */
 enum uffd_shim_flags {
 	UFFD_SHIM_FLAG_NATIVE_ONLY = 1U << 0,
+	UFFD_SHIM_FLAG_MEMFILE = 1U << 1,
+	UFFD_SHIM_FLAG_NO_DIRECT_MAP = 1U << 2,
+};
+
+/**
+ * enum uffd_shim_map - what @mmap_policy of struct uffd_shim_ops sees and sets.
+ * @UFFD_SHIM_MAP_SHARED: in: a MAP_SHARED mapping (else MAP_PRIVATE).
+ * @UFFD_SHIM_MAP_WRITE: in: the mapping is or may become writable.
+ * @UFFD_SHIM_MAP_DONTDUMP: out: leave the mapping out of core dumps
+ *	(VM_DONTDUMP).
+ * @UFFD_SHIM_MAP_DONTFORK: out: do not copy the mapping into a child on
+ *	fork() (VM_DONTCOPY).
+ */
+enum uffd_shim_map {
+	UFFD_SHIM_MAP_SHARED = 1U << 0,
+	UFFD_SHIM_MAP_WRITE = 1U << 1,
+	UFFD_SHIM_MAP_DONTDUMP = 1U << 8,
+	UFFD_SHIM_MAP_DONTFORK = 1U << 9,
 };
 
 /**
@@ -114,7 +154,7 @@ enum uffd_shim_flags {
  * @modes: mask of enum uffd_shim_mode the type supports; registration of
  *	any other mode is refused in can_userfault.
  * @name: short name, for messages.
- * @fops: template for the type's regular files. The shim copies it and adds
+ * @fops: template for the type's regular files; NULL for memory files. The shim copies it and adds
  *	its own mmap hook, so ->mmap and ->mmap_prepare must be NULL, and
  *	->owner must be the module it is in (THIS_MODULE): every file, so
  *	every VMA, pins it. Files must use uffd_shim_type_fops() as their f_op,
@@ -122,10 +162,10 @@ enum uffd_shim_flags {
  *	the shim's RAM file system: the shim's RAM-file operations are used.
  * @account: optional. Called with @nr_pages > 0 before pages enter the page
  *	cache through the shim (fault fill, UFFDIO_COPY/ZEROPAGE, and writes
- *	and fallocate on the shim's RAM file system); may refuse with a
- *	negative errno, typically -ENOSPC. Called with -@nr_pages only if that
- *	insertion then fails. Pages leave the page cache, by whatever path,
- *	through the mapping's ->free_folio: unaccount there.
+ *	and fallocate on the shim's RAM file system and memory files); may
+ *	refuse with a negative errno, typically -ENOSPC. Without @unaccount,
+ *	called with -@nr_pages if that insertion then fails, and pages that
+ *	leave the page cache must be unaccounted in @free_folio.
  * @can_userfault: optional veto, called after the @modes check with the
  *	requested modes (enum uffd_shim_mode mask). The kernel asks again,
  *	for the modes the VMA already has, when the range is unregistered or
@@ -144,11 +184,34 @@ enum uffd_shim_flags {
  *	supplies the type's directory operations, uffd_shim_type_dir_iops(),
  *	whose signatures follow the running kernel so the driver's do not.
  *	Not with uffd_shim_register_fs(), which makes the inodes itself.
- * @free_folio: optional (API 2), for a type on the shim's RAM file system:
- *	the ->free_folio of its files' address_space_operations, called as a
- *	page leaves the page cache (truncate, hole punch, eviction, a failed
- *	userfaultfd fill). The place to unaccount what @account accounted.
+ * @free_folio: optional (API 2), for a type on the shim's RAM file system
+ *	or of memory files: the ->free_folio of its files'
+ *	address_space_operations, called as a page leaves the page cache
+ *	(truncate, hole punch, eviction, a failed userfaultfd fill), and for a
+ *	folio @prepare_folio accepted that could not be inserted. The place to
+ *	undo @prepare_folio; without @unaccount, also to unaccount.
  * @flags: optional (API 2), mask of enum uffd_shim_flags.
+ * @prepare_folio: optional (API 3): called for every new folio on its way
+ *	into the type's page cache, whichever path brings it (a fault on a
+ *	hole, write(), fallocate, UFFDIO_COPY, UFFDIO_ZEROPAGE), after
+ *	@account, once the folio holds its final contents and is uptodate,
+ *	before it is inserted: nothing can see it yet, and it is not locked.
+ *	Return 0, or a negative errno to refuse the page (the operation then
+ *	fails with it). A prepared folio that then fails to enter the page
+ *	cache is handed to @free_folio, as one that leaves it later is.
+ * @unaccount: optional (API 3): with it, @account is only ever called
+ *	with @nr_pages > 0, and this gives pages back: @nr_pages > 0 that
+ *	left @inode's page cache (truncate, hole punch, eviction of the last
+ *	reference, a failed userfaultfd fill) or never got in. Called after
+ *	the fact, possibly batched, from any process context; must not fail.
+ *	@inode, its private data and the type's are valid.
+ * @mmap_policy: optional (API 3): called on each mmap() of the type's
+ *	files with *@map holding enum uffd_shim_map input bits; may refuse
+ *	with a negative errno (-EINVAL for a MAP_PRIVATE mapping, say) or add
+ *	output bits to *@map. The shim keeps ->mmap itself.
+ * @release: optional (API 3), for memory files: called once as the inode
+ *	of a memory file goes, after its pages left and @unaccount saw them;
+ *	the place to free uffd_shim_inode_data().
  *
  * The four folio callbacks have the contracts of struct vm_uffd_ops (Linux
  * 7.2): get_folio_noalloc returns the folio locked with a reference, or
@@ -177,6 +240,11 @@ struct uffd_shim_ops {
 	/* API 2 */
 	void (*free_folio)(struct folio *folio);
 	unsigned int flags;
+	/* API 3 */
+	int (*prepare_folio)(struct inode *inode, struct folio *folio);
+	void (*unaccount)(struct inode *inode, long nr_pages);
+	int (*mmap_policy)(struct file *file, unsigned int *map);
+	void (*release)(struct inode *inode);
 };
 
 /* A registered memory type; opaque to drivers. */
@@ -188,6 +256,10 @@ unsigned int uffd_shim_features(void);
 
 /* Memory types */
 struct uffd_shim_type *uffd_shim_register(const struct uffd_shim_ops *ops);
+struct uffd_shim_type *uffd_shim_register_data(const struct uffd_shim_ops *ops,
+					       void *data);
+void *uffd_shim_type_data(const struct uffd_shim_type *type);
+const struct uffd_shim_type *uffd_shim_inode_type(const struct inode *inode);
 void uffd_shim_unregister(struct uffd_shim_type *type);
 const struct file_operations *uffd_shim_type_fops(const struct uffd_shim_type *type);
 const struct inode_operations *uffd_shim_type_dir_iops(const struct uffd_shim_type *type);
@@ -197,6 +269,16 @@ const struct uffd_shim_type *uffd_shim_vma_type(const struct vm_area_struct *vma
 /* RAM file system (API 2) */
 int uffd_shim_register_fs(struct uffd_shim_type *type,
 			  struct file_system_type *fs_type);
+
+/* Memory files (API 3) */
+struct file *uffd_shim_file_create(struct uffd_shim_type *type,
+				   const char *name, loff_t size, void *data);
+void *uffd_shim_inode_data(const struct inode *inode);
+
+/* The kernel direct map (API 3) */
+int uffd_shim_folio_unmap_direct(struct folio *folio);
+void uffd_shim_folio_restore_direct(struct folio *folio);
+bool uffd_shim_folio_direct_mapped(struct folio *folio);
 
 /* Fault path */
 vm_fault_t uffd_shim_fault(struct vm_fault *vmf);

@@ -619,6 +619,12 @@ impl<T: MemoryType> OpsTable<T> {
             },
             // Rust needs 7.2's kernel crate, which comes with the native backend.
             flags: 0,
+            // API 3: RAM-fs types need none of these; without `unaccount`, `account` gets
+            // `-nr_pages` back on a failed insertion, as in API 2.
+            prepare_folio: None,
+            unaccount: None,
+            mmap_policy: None,
+            release: None,
         }
     };
 }

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite: memory files (UFFD_SHIM_FLAG_MEMFILE) of a type that keeps
+ * its pages out of the kernel direct map. Its hooks count their calls in
+ * the type's private data and check that they reach the file's, so each
+ * case shows one population path reaching ->account and ->prepare_folio,
+ * what the direct map says of the page, and that leaving gives everything
+ * back: ->free_folio, ->unaccount, the direct map, the data.
+ */
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/falloc.h>	/* after fs.h: needs its types */
+
+#include "uffd_env.h"
+
+struct mem_hooks {
+	atomic_t account, unaccount, prepare, free_folio, policy, release;
+	int prepare_err;	/* ->prepare_folio fails with it when set */
+};
+
+/* A memory file's data: who it is, and its pages. */
+struct mem_file_data {
+	long magic;
+	atomic_long_t pages;
+};
+
+#define MEM_FILE_MAGIC 0x6d656d66L
+
+static struct mem_hooks *hooks_of(struct inode *inode)
+{
+	return uffd_shim_type_data(uffd_shim_inode_type(inode));
+}
+
+static struct mem_file_data *file_data_of(struct inode *inode)
+{
+	struct mem_file_data *data = uffd_shim_inode_data(inode);
+
+	WARN_ON_ONCE(!data || data->magic != MEM_FILE_MAGIC);
+	return data;
+}
+
+static int mem_account(struct inode *inode, long nr)
+{
+	atomic_inc(&hooks_of(inode)->account);
+	atomic_long_add(nr, &file_data_of(inode)->pages);
+	return 0;
+}
+
+static void mem_unaccount(struct inode *inode, long nr)
+{
+	atomic_inc(&hooks_of(inode)->unaccount);
+	atomic_long_sub(nr, &file_data_of(inode)->pages);
+}
+
+static int mem_prepare(struct inode *inode, struct folio *folio)
+{
+	struct mem_hooks *hooks = hooks_of(inode);
+
+	atomic_inc(&hooks->prepare);
+	if (hooks->prepare_err)
+		return hooks->prepare_err;
+	return uffd_shim_folio_unmap_direct(folio);
+}
+
+static atomic_t mem_free_folio_calls;	/* ->free_folio gets no inode */
+
+static void mem_free_folio(struct folio *folio)
+{
+	atomic_inc(&mem_free_folio_calls);
+	uffd_shim_folio_restore_direct(folio);
+	uffd_shim_folio_zero(folio);
+}
+
+static int mem_policy(struct file *file, unsigned int *map)
+{
+	atomic_inc(&hooks_of(file_inode(file))->policy);
+	if (!(*map & UFFD_SHIM_MAP_SHARED))
+		return -EINVAL;
+	*map |= UFFD_SHIM_MAP_DONTDUMP;
+	return 0;
+}
+
+static void mem_release(struct inode *inode)
+{
+	atomic_inc(&hooks_of(inode)->release);
+	file_data_of(inode)->magic = 0;
+}
+
+static const struct uffd_shim_ops mem_ops = {
+	.api_version	= UFFD_SHIM_API_VERSION,
+	.name		= "uffd_kunit_mem",
+	.modes		= UFFD_SHIM_MODE_MISSING | UFFD_SHIM_MODE_MINOR |
+			  UFFD_SHIM_MODE_WP,
+	.flags		= UFFD_SHIM_FLAG_MEMFILE | UFFD_SHIM_FLAG_NO_DIRECT_MAP,
+	.account	= mem_account,
+	.unaccount	= mem_unaccount,
+	.prepare_folio	= mem_prepare,
+	.free_folio	= mem_free_folio,
+	.mmap_policy	= mem_policy,
+	.release	= mem_release,
+};
+
+static struct mem_hooks hooks;
+static struct uffd_shim_type *mem_type;
+
+/* An error here is what a case checks, not a reason to fail the suite. */
+static int mem_suite_init(struct kunit_suite *suite)
+{
+	mem_type = uffd_shim_register_data(&mem_ops, &hooks);
+	return uffd_kunit_suite_init(suite);
+}
+
+static void mem_suite_exit(struct kunit_suite *suite)
+{
+	uffd_kunit_suite_exit(suite);
+	uffd_shim_unregister(mem_type);	/* waits for the last memory file */
+}
+
+static int mem_case_init(struct kunit *test)
+{
+	memset(&hooks, 0, sizeof(hooks));
+	atomic_set(&mem_free_folio_calls, 0);
+	return uffd_kunit_case_init(test);
+}
+
+struct mem_file {
+	struct file *file;
+	struct mem_file_data data;
+};
+
+static void mem_file_put(void *data)
+{
+	struct mem_file *mf = data;
+
+	fput(mf->file);
+	flush_delayed_fput();
+}
+
+/* A memory file of TEST_PAGES pages, put (and released) when the case ends. */
+static struct mem_file *mem_file(struct kunit *test)
+{
+	struct mem_file *mf = kunit_kzalloc(test, sizeof(*mf), GFP_KERNEL);
+
+	if (IS_ERR(mem_type))
+		kunit_skip(test, "memory files need the native backend (%ld)",
+			   PTR_ERR(mem_type));
+	KUNIT_ASSERT_NOT_NULL(test, mf);
+	mf->data.magic = MEM_FILE_MAGIC;
+	mf->file = uffd_shim_file_create(mem_type, "[uffd_kunit_mem]",
+					 TEST_PAGES * PAGE_SIZE, &mf->data);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, mf->file);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mem_file_put, mf));
+	return mf;
+}
+
+/* Page @index is in the file's page cache, prepared: out of the direct map. */
+static void expect_prepared(struct kunit *test, struct mem_file *mf,
+			    pgoff_t index)
+{
+	struct folio *folio = uffd_shim_filemap_get_folio(mf->file->f_mapping,
+							  index);
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_direct_mapped(folio));
+	uffd_shim_folio_put(folio);
+	KUNIT_EXPECT_EQ(test, atomic_read(&hooks.prepare), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&hooks.account), 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mf->data.pages), 1L);
+}
+
+static void write_page(struct kunit *test, struct mem_file *mf, pgoff_t index,
+		       ssize_t expect)
+{
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	loff_t pos = index * PAGE_SIZE;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	strscpy(buf, "written", PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, expect, kernel_write(mf->file, buf, PAGE_SIZE, &pos));
+}
+
+/* A shared mapping of @mf in the KUnit mm, with a uffd registered in @mode. */
+static struct uffd_env *mem_mapping(struct kunit *test, struct mem_file *mf,
+				    u64 mode, unsigned long *addrp)
+{
+	struct uffd_env *env = uffd_env_create(test);
+
+	uffd_kunit_vma_of(test, mf->file, MAP_SHARED, addrp);
+	env->data = mf->file->f_mapping;
+	if (mode)
+		KUNIT_ASSERT_EQ(test, 0L, uffd_env_register(env, *addrp, mode));
+	return env;
+}
+
+/* --- Every population path: prepared, out of the direct map --------------- */
+
+static void write_prepares_the_page_out_of_the_direct_map(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+
+	write_page(test, mf, 1, PAGE_SIZE);
+	expect_prepared(test, mf, 1);
+}
+
+static void fallocate_prepares_the_page_out_of_the_direct_map(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+
+	KUNIT_EXPECT_EQ(test, 0, vfs_fallocate(mf->file, 0, PAGE_SIZE, PAGE_SIZE));
+	expect_prepared(test, mf, 1);
+}
+
+static void fault_fill_prepares_the_page_out_of_the_direct_map(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+	unsigned long addr;
+	struct uffd_env *env = mem_mapping(test, mf, 0, &addr);
+	struct faulter *f = uffd_env_faulter(env, addr + PAGE_SIZE);
+
+	uffd_env_expect_woken(test, f);
+	KUNIT_EXPECT_EQ(test, f->left, 0UL);
+	KUNIT_EXPECT_EQ(test, f->buf[0], 0);
+	expect_prepared(test, mf, 1);
+}
+
+static void uffd_copy_prepares_the_page_after_the_copy(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+	unsigned long addr;
+	struct uffd_env *env = mem_mapping(test, mf, UFFDIO_REGISTER_MODE_MISSING,
+					   &addr);
+	struct faulter *f = uffd_env_faulter(env, addr + PAGE_SIZE);
+
+	uffd_env_expect_fault(env, addr + PAGE_SIZE, 0);
+	KUNIT_EXPECT_EQ(test, 0L, uffd_env_copy(env, addr + PAGE_SIZE, "copied"));
+	uffd_env_expect_woken(test, f);
+	/* The faulter reads the copy through its mapping, not the direct map. */
+	KUNIT_EXPECT_STREQ(test, f->buf, "copied");
+	expect_prepared(test, mf, 1);
+}
+
+static void uffd_zeropage_prepares_the_page(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+	unsigned long addr;
+	struct uffd_env *env = mem_mapping(test, mf, UFFDIO_REGISTER_MODE_MISSING,
+					   &addr);
+	struct faulter *f = uffd_env_faulter(env, addr + PAGE_SIZE);
+
+	uffd_env_expect_fault(env, addr + PAGE_SIZE, 0);
+	KUNIT_EXPECT_EQ(test, 0L, uffd_env_range_ioctl(env, UFFDIO_ZEROPAGE,
+						       addr + PAGE_SIZE));
+	uffd_env_expect_woken(test, f);
+	KUNIT_EXPECT_EQ(test, f->buf[0], 0);
+	expect_prepared(test, mf, 1);
+}
+
+static void missing_resolved_by_write_and_continue(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+	unsigned long addr;
+	struct uffd_env *env = mem_mapping(test, mf, UFFDIO_REGISTER_MODE_MISSING |
+					   UFFDIO_REGISTER_MODE_MINOR, &addr);
+	struct faulter *f = uffd_env_faulter(env, addr + PAGE_SIZE);
+
+	uffd_env_expect_fault(env, addr + PAGE_SIZE, 0);
+	write_page(test, mf, 1, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, 0L, uffd_env_range_ioctl(env, UFFDIO_CONTINUE,
+						       addr + PAGE_SIZE));
+	uffd_env_expect_woken(test, f);
+	KUNIT_EXPECT_STREQ(test, f->buf, "written");
+	expect_prepared(test, mf, 1);
+}
+
+/* --- Leaving: everything given back ---------------------------------------- */
+
+static void punch_hole_restores_the_direct_map_and_unaccounts(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+	struct folio *folio;
+	char byte = 1;
+
+	write_page(test, mf, 0, PAGE_SIZE);
+	folio = uffd_shim_filemap_get_folio(mf->file->f_mapping, 0);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_EXPECT_EQ(test, 0, vfs_fallocate(mf->file, FALLOC_FL_PUNCH_HOLE |
+					       FALLOC_FL_KEEP_SIZE, 0, PAGE_SIZE));
+	/* Our reference keeps the folio: back in the direct map, scrubbed. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&mem_free_folio_calls), 1);
+	KUNIT_EXPECT_TRUE(test, uffd_shim_folio_direct_mapped(folio));
+	uffd_shim_folio_read(folio, 0, &byte, 1);
+	KUNIT_EXPECT_EQ(test, byte, 0);
+	uffd_shim_folio_put(folio);
+	KUNIT_EXPECT_EQ(test, atomic_read(&hooks.unaccount), 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mf->data.pages), 0L);
+}
+
+static void last_reference_unaccounts_and_releases_the_file(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+
+	KUNIT_EXPECT_EQ(test, 0, vfs_fallocate(mf->file, 0, 0,
+					       TEST_PAGES * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mf->data.pages), (long)TEST_PAGES);
+	kunit_release_action(test, mem_file_put, mf);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mem_free_folio_calls), TEST_PAGES);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mf->data.pages), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_read(&hooks.release), 1);
+	KUNIT_EXPECT_EQ(test, mf->data.magic, 0L);
+}
+
+static void failed_prepare_fails_the_write_and_unaccounts(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+
+	hooks.prepare_err = -EIO;
+	write_page(test, mf, 0, -EIO);
+	KUNIT_EXPECT_EQ(test, mf->file->f_mapping->nrpages, 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&hooks.unaccount), 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mf->data.pages), 0L);
+	/* Not prepared, so nothing to undo. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&mem_free_folio_calls), 0);
+}
+
+/* --- What the kernel must not do with such pages --------------------------- */
+
+static void write_over_a_populated_page_is_eexist(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+
+	write_page(test, mf, 0, PAGE_SIZE);
+	write_page(test, mf, 0, -EEXIST);
+	KUNIT_EXPECT_EQ(test, atomic_read(&hooks.prepare), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mem_free_folio_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&mf->data.pages), 1L);
+}
+
+static void get_user_pages_of_the_mapping_is_efault(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+	unsigned long addr;
+	struct uffd_env *env = mem_mapping(test, mf, 0, &addr);
+	struct faulter *f = uffd_env_faulter(env, addr);
+	struct page *page;
+
+	uffd_env_expect_woken(test, f);		/* the page is mapped now */
+	KUNIT_EXPECT_EQ(test, -EFAULT, get_user_pages_fast(addr, 1, 0, &page));
+	KUNIT_EXPECT_EQ(test, -EFAULT, pin_user_pages_fast(addr, 1, 0, &page));
+}
+
+static void private_mapping_is_refused_by_the_policy(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+	unsigned long addr;
+
+	KUNIT_ASSERT_EQ(test, 0, kunit_attach_mm());
+	addr = vm_mmap(mf->file, 0, TEST_PAGES * PAGE_SIZE,
+		       PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+	KUNIT_EXPECT_EQ(test, (long)addr, -EINVAL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&hooks.policy), 1);
+}
+
+static void shared_mapping_is_left_out_of_core_dumps(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+	unsigned long addr;
+	struct vm_area_struct *vma = uffd_kunit_vma_of(test, mf->file, MAP_SHARED,
+						       &addr);
+
+	KUNIT_EXPECT_TRUE(test, vma->vm_flags & VM_DONTDUMP);
+}
+
+static void ftruncate_to_another_size_is_einval(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+
+	KUNIT_EXPECT_EQ(test, -EINVAL, vfs_truncate(&mf->file->f_path, PAGE_SIZE));
+}
+
+/* --- Misuse of the API ------------------------------------------------------ */
+
+static void file_create_with_unaligned_size_is_einval(struct kunit *test)
+{
+	if (IS_ERR(mem_type))
+		kunit_skip(test, "memory files need the native backend");
+	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(uffd_shim_file_create(mem_type,
+				"[x]", PAGE_SIZE + 1, NULL)));
+	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(uffd_shim_file_create(mem_type,
+				"[x]", 0, NULL)));
+}
+
+static void file_create_for_a_ram_fs_type_is_einval(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(uffd_shim_file_create(uffd_kunit_type,
+				"[x]", PAGE_SIZE, NULL)));
+}
+
+static void no_direct_map_without_prepare_is_refused(struct kunit *test)
+{
+	struct uffd_shim_ops ops = mem_ops;
+
+	ops.prepare_folio = NULL;
+	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(uffd_shim_register(&ops)));
+}
+
+static void prepare_with_own_filemap_add_is_refused(struct kunit *test)
+{
+	struct uffd_shim_ops ops = mem_ops;
+
+	ops.filemap_add = uffd_shim_default_filemap_add;
+	ops.filemap_remove = uffd_shim_default_filemap_remove;
+	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(uffd_shim_register(&ops)));
+}
+
+static void memfile_type_is_refused_only_on_the_fallback(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(mem_type),
+			uffd_kunit_fallback() ? -EOPNOTSUPP : 0);
+}
+
+static void unmap_direct_of_a_page_cache_folio_is_einval(struct kunit *test)
+{
+	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
+	struct folio *folio = uffd_kunit_added_folio(test, mapping, 0);
+
+	KUNIT_EXPECT_EQ(test, -EINVAL, uffd_shim_folio_unmap_direct(folio));
+	KUNIT_EXPECT_TRUE(test, uffd_shim_folio_direct_mapped(folio));
+	uffd_shim_folio_unlock(folio);
+	uffd_shim_folio_put(folio);
+}
+
+static struct kunit_case uffd_shim_memfile_cases[] = {
+	KUNIT_CASE(write_prepares_the_page_out_of_the_direct_map),
+	KUNIT_CASE(fallocate_prepares_the_page_out_of_the_direct_map),
+	KUNIT_CASE(fault_fill_prepares_the_page_out_of_the_direct_map),
+	KUNIT_CASE(uffd_copy_prepares_the_page_after_the_copy),
+	KUNIT_CASE(uffd_zeropage_prepares_the_page),
+	KUNIT_CASE(missing_resolved_by_write_and_continue),
+	KUNIT_CASE(punch_hole_restores_the_direct_map_and_unaccounts),
+	KUNIT_CASE(last_reference_unaccounts_and_releases_the_file),
+	KUNIT_CASE(failed_prepare_fails_the_write_and_unaccounts),
+	KUNIT_CASE(write_over_a_populated_page_is_eexist),
+	KUNIT_CASE(get_user_pages_of_the_mapping_is_efault),
+	KUNIT_CASE(private_mapping_is_refused_by_the_policy),
+	KUNIT_CASE(shared_mapping_is_left_out_of_core_dumps),
+	KUNIT_CASE(ftruncate_to_another_size_is_einval),
+	KUNIT_CASE(file_create_with_unaligned_size_is_einval),
+	KUNIT_CASE(file_create_for_a_ram_fs_type_is_einval),
+	KUNIT_CASE(no_direct_map_without_prepare_is_refused),
+	KUNIT_CASE(prepare_with_own_filemap_add_is_refused),
+	KUNIT_CASE(memfile_type_is_refused_only_on_the_fallback),
+	KUNIT_CASE(unmap_direct_of_a_page_cache_folio_is_einval),
+	{}
+};
+
+static struct kunit_suite uffd_shim_memfile_suite = {
+	.name = "uffd_shim_memfile",
+	.suite_init = mem_suite_init,
+	.suite_exit = mem_suite_exit,
+	.init = mem_case_init,
+	.test_cases = uffd_shim_memfile_cases,
+};
+
+kunit_test_suites(&uffd_shim_memfile_suite);
