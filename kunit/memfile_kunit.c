@@ -380,20 +380,22 @@ static void ftruncate_to_another_size_is_einval(struct kunit *test)
 
 /* --- Misuse of the API ------------------------------------------------------ */
 
+static long create_error(struct uffd_shim_type *type, loff_t size)
+{
+	return PTR_ERR(uffd_shim_file_create(type, "[x]", size, NULL));
+}
+
 static void file_create_with_unaligned_size_is_einval(struct kunit *test)
 {
 	if (IS_ERR(mem_type))
 		kunit_skip(test, "memory files need the native backend");
-	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(uffd_shim_file_create(mem_type,
-				"[x]", PAGE_SIZE + 1, NULL)));
-	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(uffd_shim_file_create(mem_type,
-				"[x]", 0, NULL)));
+	KUNIT_EXPECT_EQ(test, -EINVAL, create_error(mem_type, PAGE_SIZE + 1));
+	KUNIT_EXPECT_EQ(test, -EINVAL, create_error(mem_type, 0));
 }
 
 static void file_create_for_a_ram_fs_type_is_einval(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(uffd_shim_file_create(uffd_kunit_type,
-				"[x]", PAGE_SIZE, NULL)));
+	KUNIT_EXPECT_EQ(test, -EINVAL, create_error(uffd_kunit_type, PAGE_SIZE));
 }
 
 static void no_direct_map_without_prepare_is_refused(struct kunit *test)

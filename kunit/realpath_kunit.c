@@ -111,7 +111,7 @@ static void missing_zeropage_fills_zeroed_page_and_wakes_faulter(struct kunit *t
 	f = uffd_env_faulter(env, addr + 2 * PAGE_SIZE);
 	uffd_env_expect_fault(env, addr + 2 * PAGE_SIZE, 0);
 	KUNIT_EXPECT_EQ(test, 0L, uffd_env_range_ioctl(env, UFFDIO_ZEROPAGE,
-						   addr + 2 * PAGE_SIZE));
+						       addr + 2 * PAGE_SIZE));
 	uffd_env_expect_woken(test, f);
 
 	KUNIT_EXPECT_EQ(test, f->left, 0UL);
@@ -160,7 +160,7 @@ static void copy_beyond_eof_is_efault(struct kunit *test)
 	resize(test, file, PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_env_copy(env, addr + 2 * PAGE_SIZE, "x"));
 	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_env_range_ioctl(env, UFFDIO_ZEROPAGE,
-							addr + 2 * PAGE_SIZE));
+							    addr + 2 * PAGE_SIZE));
 	expect_nothing_filled(test, env);
 }
 
@@ -303,7 +303,7 @@ static void minor_continue_maps_cached_page_and_wakes_faulter(struct kunit *test
 	f = uffd_env_faulter(env, addr + 3 * PAGE_SIZE);
 	uffd_env_expect_fault(env, addr + 3 * PAGE_SIZE, UFFD_PAGEFAULT_FLAG_MINOR);
 	KUNIT_EXPECT_EQ(test, 0L, uffd_env_range_ioctl(env, UFFDIO_CONTINUE,
-						   addr + 3 * PAGE_SIZE));
+						       addr + 3 * PAGE_SIZE));
 	uffd_env_expect_woken(test, f);
 
 	KUNIT_EXPECT_EQ(test, f->left, 0UL);
@@ -332,7 +332,7 @@ static void continue_on_truncated_page_is_efault(struct kunit *test)
 	resize(test, file, PAGE_SIZE);
 	resize(test, file, TEST_PAGES * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_env_range_ioctl(env, UFFDIO_CONTINUE,
-							addr + PAGE_SIZE));
+							    addr + PAGE_SIZE));
 }
 
 /* --- POISON -------------------------------------------------------------- */
@@ -350,7 +350,7 @@ static void poison_makes_later_access_fail(struct kunit *test)
 	uffd_env_expect_woken(test, f);
 	KUNIT_EXPECT_EQ(test, f->left, sizeof(f->buf));
 	KUNIT_EXPECT_EQ(test, -EEXIST, uffd_env_range_ioctl(env, UFFDIO_POISON,
-							addr + PAGE_SIZE));
+							    addr + PAGE_SIZE));
 }
 
 /* 7.2 treats the poison marker as a uffd marker: a fill may replace it. */

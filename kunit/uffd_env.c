@@ -32,7 +32,7 @@ void uffd_env_release(void *data)
 
 /* ioctl on the uffd with @arg staged through user memory, as userspace would. */
 long uffd_env_ioctl(struct uffd_env *env, unsigned int cmd, void *arg,
-		       size_t size)
+		    size_t size)
 {
 	void __user *uarg = (void __user *)env->scratch;
 	long ret;
@@ -99,7 +99,7 @@ long uffd_env_copy(struct uffd_env *env, unsigned long dst, const char *fill)
 }
 
 long uffd_env_range_ioctl(struct uffd_env *env, unsigned int cmd,
-			     unsigned long dst)
+			  unsigned long dst)
 {
 	/* uffdio_zeropage, _continue and _poison all start with the range. */
 	struct {

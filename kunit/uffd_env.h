@@ -31,7 +31,7 @@ struct faulter {
 };
 
 long uffd_env_ioctl(struct uffd_env *env, unsigned int cmd, void *arg,
-		size_t size);
+		    size_t size);
 struct uffd_env *uffd_env_create(struct kunit *test);
 /* Close the uffd now (a KUnit action of uffd_env_create()). */
 void uffd_env_release(void *data);
@@ -41,7 +41,7 @@ long uffd_env_register(struct uffd_env *env, unsigned long start, u64 mode);
 long uffd_env_copy(struct uffd_env *env, unsigned long dst, const char *fill);
 /* A one-page UFFDIO_ZEROPAGE, _CONTINUE or _POISON at @dst. */
 long uffd_env_range_ioctl(struct uffd_env *env, unsigned int cmd,
-		      unsigned long dst);
+			  unsigned long dst);
 struct faulter *uffd_env_faulter(struct uffd_env *env, unsigned long addr);
 /* Wait for the faulter's userfault message; it must be for @addr. */
 void uffd_env_expect_fault(struct uffd_env *env, unsigned long addr, u64 flags);

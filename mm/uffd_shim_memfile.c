@@ -209,16 +209,25 @@ struct file *uffd_shim_file_create(struct uffd_shim_type *type,
 		mapping_set_inaccessible(inode->i_mapping);
 	}
 
+	/* __fput() puts the owner: take it for the file, as anon inodes do. */
+	if (!fops_get(&type->fops)) {
+		file = ERR_PTR(-ENOENT);
+		goto put_inode;
+	}
 	file = alloc_file_pseudo(inode, mem_mnt, name, O_RDWR | O_LARGEFILE,
 				 &type->fops);
 	if (IS_ERR(file))
-		goto put_inode;
+		goto put_fops;
+	/* As memfd's: pread() and pwrite() work, at any offset. */
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
 	/* From here on the inode is a memory file of @type: evict sees it. */
 	inode->i_private = data;
 	inode->i_fop = &type->fops;
 	atomic_inc(&type->nr_users);
 	return file;
 
+put_fops:
+	fops_put(&type->fops);
 put_inode:
 	iput(inode);
 	return file;

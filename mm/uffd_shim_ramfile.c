@@ -290,7 +290,7 @@ static long ram_fallocate(struct file *file, int mode, loff_t offset,
 		goto out;
 	/* As shmem does: the whole range, beyond EOF too with KEEP_SIZE. */
 	err = uffd_shim_ram_falloc_range(inode, offset >> PAGE_SHIFT,
-			       DIV_ROUND_UP(end, PAGE_SIZE));
+					 DIV_ROUND_UP(end, PAGE_SIZE));
 	if (!err && !(mode & FALLOC_FL_KEEP_SIZE) && end > i_size_read(inode))
 		i_size_write(inode, end);
 out:

@@ -58,6 +58,16 @@ static size_t ops_size(const struct uffd_shim_ops *ops)
 	return sizeof(*ops);
 }
 
+static struct module *table_module(const void *table)
+{
+	struct module *mod;
+
+	preempt_disable();
+	mod = __module_address((unsigned long)table);
+	preempt_enable();
+	return mod;
+}
+
 /**
  * uffd_shim_owner_ok() - does a driver's static table name its module?
  * @table: a file_operations or file_system_type in the driver's storage.
@@ -69,16 +79,6 @@ static size_t ops_size(const struct uffd_shim_ops *ops)
  *
  * Return: true if @table is in no module, or in @owner.
  */
-static struct module *table_module(const void *table)
-{
-	struct module *mod;
-
-	preempt_disable();
-	mod = __module_address((unsigned long)table);
-	preempt_enable();
-	return mod;
-}
-
 bool uffd_shim_owner_ok(const void *table, const struct module *owner)
 {
 	struct module *mod = table_module(table);

@@ -17,6 +17,10 @@
  * truncates pages of one file, and keeps a model of what each page must
  * hold. With them off again, every page is read back and the type's page
  * counter compared with the model.
+ *
+ * UFFD_FAILINJECT_DEVICE instead of UFFD_FAILINJECT_DIR: the file comes
+ * from that device's UFFD_SHIM_IOC_CREATE (an fd-style type): write() then
+ * only goes to holes, and pages are read back through a mapping.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +33,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <linux/uffd_shim.h>	/* the uapi: UFFD_SHIM_IOC_CREATE */
 
 #include "uffd_user.h"
 
@@ -198,11 +204,23 @@ static int outcome(int err, const char *what)
 	return 0;
 }
 
+static int device_file(const char *dev, long len)
+{
+	struct uffd_shim_create req = { .size = len };
+	int d = open(dev, O_RDWR | O_CLOEXEC);
+	int f = d < 0 ? -1 : ioctl(d, UFFD_SHIM_IOC_CREATE, &req);
+
+	if (d >= 0)
+		close(d);
+	return f;
+}
+
 int main(void)
 {
 	const char *dir = getenv("UFFD_FAILINJECT_DIR");
+	const char *device = getenv("UFFD_FAILINJECT_DEVICE");
 	const char *counter_path = getenv("UFFD_FAILINJECT_PAGES");
-	char *buf, *map, path[4096];
+	char *buf, *map, *view, path[4096];
 	long present_min = 0, present_max = 0, wrong = 0, before, pages_in_type, after;
 	unsigned int seed = 1;
 	int fd, uffd, n = 0;
@@ -210,15 +228,20 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	page_size = sysconf(_SC_PAGESIZE);
 	printf("KTAP version 1\n1..5\n");
-	if (!dir || setup_injection()) {
-		printf("Bail out! needs UFFD_FAILINJECT_DIR and fault injection in debugfs\n");
+	if ((!dir && !device) || setup_injection()) {
+		printf("Bail out! needs UFFD_FAILINJECT_DIR or _DEVICE, and fault injection\n");
 		return 1;
 	}
 	before = read_counter(counter_path);
-	snprintf(path, sizeof(path), "%s/uffd_failinject", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	buf = aligned_alloc(page_size, page_size);
-	if (fd < 0 || ftruncate(fd, PAGES * page_size)) {
+	if (device) {
+		snprintf(path, sizeof(path), "%s", device);
+		fd = device_file(device, PAGES * page_size);
+	} else {
+		snprintf(path, sizeof(path), "%s/uffd_failinject", dir);
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	}
+	if (fd < 0 || (!device && ftruncate(fd, PAGES * page_size))) {
 		printf("Bail out! %s: %s\n", path, strerror(errno));
 		return 1;
 	}
@@ -262,6 +285,8 @@ int main(void)
 			outcome(uffd_continue(uffd, dst, page_size), "UFFDIO_CONTINUE");
 			break;
 		case 3:	/* write(): a hole is allocated first */
+			if (device && state[i] != HOLE)
+				break;	/* write() fills holes only */
 			fill_pattern(buf, page_size, gen);
 			err = pwrite(fd, buf, page_size, i * page_size) == page_size ? 0 : -errno;
 			if (outcome(err, "pwrite"))
@@ -286,8 +311,16 @@ int main(void)
 	make_it_fail(0);
 	teardown_injection();
 
+	/*
+	 * Counted first: reading a hole through a mapping fills it (a plain
+	 * one: faults in the registered one would wait for a handler).
+	 */
+	pages_in_type = read_counter(counter_path) - before;
+	view = device ? mmap(NULL, PAGES * page_size, PROT_READ, MAP_SHARED, fd, 0) : NULL;
 	for (int i = 0; i < PAGES; i++) {
-		if (pread(fd, buf, page_size, i * page_size) != page_size) {
+		if (view && view != MAP_FAILED) {
+			memcpy(buf, view + i * page_size, page_size);
+		} else if (device || pread(fd, buf, page_size, i * page_size) != page_size) {
 			wrong++;
 			continue;
 		}
@@ -299,11 +332,13 @@ int main(void)
 		present_min += state[i] == DATA || state[i] == ZERO;
 		present_max += state[i] != HOLE;
 	}
-	pages_in_type = read_counter(counter_path) - before;
 	munmap(map, PAGES * page_size);
+	if (view && view != MAP_FAILED)
+		munmap(view, PAGES * page_size);
 	close(uffd);
 	close(fd);
-	unlink(path);
+	if (!device)
+		unlink(path);
 	after = read_counter(counter_path) - before;
 
 	printf("# %ld calls: %ld failed with ENOMEM, %ld otherwise\n", calls, enomem, other_errors);

@@ -5,10 +5,16 @@
  * Kernel selftest harness, KTAP output.
  *
  *   UFFD_MEMTYPE_DIR=/mnt/ramfile ./uffd_memtype
+ *   UFFD_MEMTYPE_DEVICE=/dev/gmemfile ./uffd_memtype
  *
  * Files are created in that directory (a mount of any memory type: the
- * suite is generic). If UFFD_MEMTYPE_PAGES names a file holding the type's
- * page count, leak checks compare it before and after. Tests of a mode the
+ * suite is generic), or, for an fd-style type, by the UFFD_SHIM_IOC_CREATE
+ * ioctl of that device: then the file-system cases skip, saying why, and
+ * the cases of fd-style types run (fixed size, write() into holes only,
+ * shared mappings only, no read(), get_user_pages() refused).
+ * UFFD_MEMTYPE_MAX_PAGES names the type's writable page limit, if any.
+ * If UFFD_MEMTYPE_PAGES names a file holding the type's page count, leak
+ * checks compare it before and after. Tests of a mode the
  * type does not declare skip, saying so; UFFD_MEMTYPE_MODES=missing,minor,wp
  * makes the declared modes part of the check.
  */
@@ -34,6 +40,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <sys/uio.h>
+#include <linux/uffd_shim.h>	/* the uapi: UFFD_SHIM_IOC_CREATE */
+
 #include "kselftest_harness.h"
 #include "uffd_user.h"
 
@@ -52,11 +61,34 @@ static long memtype_pages(void)
 	return read_counter(getenv("UFFD_MEMTYPE_PAGES"));
 }
 
+static const char *memtype_device(void)
+{
+	return getenv("UFFD_MEMTYPE_DEVICE");
+}
+
+/* A file from the device's ioctl, or -1 with errno set. */
+static int device_file(unsigned long long size, unsigned long long flags)
+{
+	struct uffd_shim_create req = { .size = size, .flags = flags };
+	int dev = open(memtype_device(), O_RDWR | O_CLOEXEC);
+	int fd, err;
+
+	if (dev < 0)
+		return -1;
+	fd = ioctl(dev, UFFD_SHIM_IOC_CREATE, &req);
+	err = errno;
+	close(dev);
+	errno = err;
+	return fd;
+}
+
 static int memtype_file(long pages)
 {
 	char path[256];
 	int fd;
 
+	if (memtype_device())
+		return device_file(pages * page_size, UFFD_SHIM_CREATE_CLOEXEC);
 	snprintf(path, sizeof(path), "%s/t.XXXXXX", memtype_dir());
 	fd = mkstemp(path);
 	if (fd < 0)
@@ -102,7 +134,8 @@ static int probe_modes(void)
 	if (expect && !*expect)
 		expect = NULL;
 	if (map == MAP_FAILED) {
-		printf("Bail out! a mapped file in %s: %s\n", memtype_dir(), strerror(errno));
+		printf("Bail out! a mapped file of %s: %s\n",
+		       memtype_device() ?: memtype_dir(), strerror(errno));
 		return -1;
 	}
 	for (int i = 0; i < NR_MODES && !err; i++) {
@@ -149,6 +182,39 @@ static int probe_modes(void)
 		if (!(type_modes & UFFDIO_REGISTER_MODE_##mode))	\
 			SKIP(return, "the type does not declare " #mode); \
 	} while (0)
+
+/* Put page @index of @fd in place, holding the pattern of @seed. */
+static int seed_page(int fd, long index, int seed)
+{
+	char *page = malloc(page_size);
+	int ok;
+
+	fill_pattern(page, page_size, seed);
+	ok = pwrite(fd, page, page_size, index * page_size) == page_size;
+	free(page);
+	return ok ? 0 : -errno;
+}
+
+/*
+ * Read @len bytes at @off of @fd: with read(), or through a mapping of its
+ * own where the type has no read() (only at populated offsets: mapping a
+ * hole would fill it).
+ */
+static int peek(int fd, void *buf, size_t len, off_t off)
+{
+	off_t base = off & ~(page_size - 1);
+	size_t maplen = off - base + len;
+	char *map;
+
+	if (!memtype_device())
+		return pread(fd, buf, len, off) == (ssize_t)len ? 0 : -1;
+	map = mmap(NULL, maplen, PROT_READ, MAP_SHARED, fd, base);
+	if (map == MAP_FAILED)
+		return -1;
+	memcpy(buf, map + (off - base), len);
+	munmap(map, maplen);
+	return 0;
+}
 
 /* --- SIGBUS probing ---------------------------------------------------- */
 
@@ -225,6 +291,8 @@ TEST_F(memtype, pwrite_then_pread_returns_the_bytes)
 {
 	char in[100], out[100];
 
+	if (memtype_device())
+		SKIP(return, "fd-style type: no read()");
 	fill_pattern(in, sizeof(in), 3);
 	ASSERT_EQ(sizeof(in), pwrite(self->fd, in, sizeof(in), page_size + 10));
 	ASSERT_EQ(sizeof(out), pread(self->fd, out, sizeof(out), page_size + 10));
@@ -236,6 +304,8 @@ TEST_F(memtype, write_beyond_eof_extends_the_file)
 {
 	struct stat st;
 
+	if (memtype_device())
+		SKIP(return, "fd-style type: the size is fixed");
 	ASSERT_EQ(3, pwrite(self->fd, "end", 3, self->len + 5));
 	ASSERT_EQ(0, fstat(self->fd, &st));
 	EXPECT_EQ(self->len + 8, st.st_size);
@@ -248,8 +318,8 @@ TEST_F(memtype, fstat_counts_blocks_of_resident_pages)
 	ASSERT_EQ(0, fstat(self->fd, &st));
 	EXPECT_EQ(self->len, st.st_size);
 	EXPECT_EQ(0, st.st_blocks);
-	ASSERT_EQ(1, pwrite(self->fd, "x", 1, 0));
-	ASSERT_EQ(1, pwrite(self->fd, "y", 1, 3 * page_size));
+	ASSERT_EQ(0, seed_page(self->fd, 0, 1));
+	ASSERT_EQ(0, seed_page(self->fd, 3, 2));
 	ASSERT_EQ(0, fstat(self->fd, &st));
 	EXPECT_EQ(2 * page_size / 512, st.st_blocks);
 }
@@ -259,6 +329,8 @@ TEST_F(memtype, reading_a_hole_returns_zeroes_and_allocates_nothing)
 	char *buf = malloc(page_size);
 	struct stat st;
 
+	if (memtype_device())
+		SKIP(return, "fd-style type: no read()");
 	ASSERT_NE(NULL, buf);
 	memset(buf, 0xaa, page_size);
 	ASSERT_EQ(page_size, pread(self->fd, buf, page_size, 2 * page_size));
@@ -276,6 +348,8 @@ TEST_F(memtype, directories_files_rename_and_tmpfile)
 	struct stat st;
 	int fd;
 
+	if (memtype_device())
+		SKIP(return, "fd-style type: no directories");
 	snprintf(dir, sizeof(dir), "%s/d.%d", memtype_dir(), getpid());
 	snprintf(a, sizeof(a), "%s/a", dir);
 	snprintf(b, sizeof(b), "%s/b", dir);
@@ -359,6 +433,8 @@ TEST(unprivileged_writer_gets_enospc_at_the_mount_size_limit)
 	int status;
 	pid_t pid;
 
+	if (memtype_device())
+		SKIP(return, "fd-style type: no mount (memory_limit_... covers limits)");
 	ASSERT_EQ(0, fstype_of(memtype_dir(), fs, sizeof(fs)));
 	snprintf(dir, sizeof(dir), "/tmp/uffd_limit.%d", getpid());
 	snprintf(opts, sizeof(opts), "size=%ldk", LIMIT_PAGES * page_size / 1024);
@@ -411,6 +487,8 @@ TEST(new_files_get_the_creators_lsm_label)
 	char path[256], label[64] = "";
 	int err;
 
+	if (memtype_device())
+		SKIP(return, "fd-style type: no file names to create");
 	if (access("/sys/fs/smackfs", F_OK) &&
 	    mount("smackfs", "/sys/fs/smackfs", "smackfs", 0, NULL))
 		SKIP(return, "no Smack in this kernel: %s", strerror(errno));
@@ -433,8 +511,11 @@ TEST_F(memtype, fsync_succeeds)
 
 TEST_F(memtype, ftruncate_shrink_zaps_mapping_and_grow_reads_zero)
 {
-	char *map = map_file(MAP_SHARED);
+	char *map;
 
+	if (memtype_device())
+		SKIP(return, "fd-style type: the size is fixed");
+	map = map_file(MAP_SHARED);
 	memset(map, 0xaa, self->len);
 	ASSERT_EQ(0, ftruncate(self->fd, page_size));
 	EXPECT_TRUE(reads_sigbus(map + 2 * page_size));
@@ -462,6 +543,8 @@ TEST_F(memtype, fallocate_allocates_and_extends)
 {
 	struct stat st;
 
+	if (memtype_device())
+		SKIP(return, "fd-style type: the size is fixed");
 	ASSERT_EQ(0, fallocate(self->fd, 0, 0, self->len + page_size));
 	ASSERT_EQ(0, fstat(self->fd, &st));
 	EXPECT_EQ(self->len + page_size, st.st_size);
@@ -474,6 +557,8 @@ TEST_F(memtype, punch_hole_beyond_eof_frees_keep_size_pages)
 {
 	struct stat st;
 
+	if (memtype_device())
+		SKIP(return, "fd-style type: the size is fixed");
 	ASSERT_EQ(0, fallocate(self->fd, FALLOC_FL_KEEP_SIZE, self->len,
 			       2 * page_size));
 	ASSERT_EQ(0, fstat(self->fd, &st));
@@ -513,7 +598,7 @@ TEST_F(memtype, madvise_remove_punches_hole)
 
 	memset(map, 0x11, self->len);
 	ASSERT_EQ(0, madvise(map + page_size, page_size, MADV_REMOVE));
-	ASSERT_EQ(1, pread(self->fd, &c, 1, page_size));
+	ASSERT_EQ(0, peek(self->fd, &c, 1, page_size));
 	EXPECT_EQ(0, c);
 	EXPECT_EQ(0, map[page_size]);
 	EXPECT_EQ(0x11, map[0]);
@@ -529,16 +614,19 @@ TEST_F(memtype, shared_mappings_see_the_same_pages)
 	ASSERT_NE(MAP_FAILED, b);
 	memcpy(a + page_size, "seen by both", sizeof("seen by both"));
 	EXPECT_STREQ("seen by both", b + page_size);
-	ASSERT_EQ(1, pread(self->fd, &c, 1, page_size));
+	ASSERT_EQ(0, peek(self->fd, &c, 1, page_size));
 	EXPECT_EQ('s', c);
 	munmap(b, self->len);
 }
 
 TEST_F(memtype, private_mapping_is_copy_on_write)
 {
-	char *priv = map_file(MAP_PRIVATE);
+	char *priv;
 	char c;
 
+	if (memtype_device())
+		SKIP(return, "fd-style type: shared mappings only");
+	priv = map_file(MAP_PRIVATE);
 	ASSERT_EQ(1, pwrite(self->fd, "f", 1, 0));
 	EXPECT_EQ('f', priv[0]);
 	priv[0] = 'p';
@@ -622,7 +710,7 @@ TEST_F(memtype, missing_shared_resolved_by_copy_fills_page_cache)
 	NEEDS(MISSING);
 	missing_fault(_metadata, self->uffd, map_file(MAP_SHARED), self->len, RESOLVE_COPY);
 	/* The filled page is the file's page: read() sees it too. */
-	ASSERT_EQ(sizeof(out), pread(self->fd, out, sizeof(out), 3 * page_size));
+	ASSERT_EQ(0, peek(self->fd, out, sizeof(out), 3 * page_size));
 	EXPECT_TRUE(check_pattern(out, sizeof(out), 42));
 }
 
@@ -640,6 +728,8 @@ TEST_F(memtype, missing_private_resolved_by_copy_leaves_file_alone)
 {
 	struct stat st;
 
+	if (memtype_device())
+		SKIP(return, "fd-style type: shared mappings only");
 	NEEDS(MISSING);
 	missing_fault(_metadata, self->uffd, map_file(MAP_PRIVATE), self->len, RESOLVE_COPY);
 	ASSERT_EQ(0, fstat(self->fd, &st));
@@ -648,6 +738,8 @@ TEST_F(memtype, missing_private_resolved_by_copy_leaves_file_alone)
 
 TEST_F(memtype, missing_private_resolved_by_zeropage)
 {
+	if (memtype_device())
+		SKIP(return, "fd-style type: shared mappings only");
 	NEEDS(MISSING);
 	missing_fault(_metadata, self->uffd, map_file(MAP_PRIVATE), self->len, RESOLVE_ZEROPAGE);
 }
@@ -676,6 +768,8 @@ TEST_F(memtype, copy_beyond_eof_is_efault)
 	char *map;
 	char *page;
 
+	if (memtype_device())
+		SKIP(return, "fd-style type: the size is fixed");
 	NEEDS(MISSING);
 	map = map_file(MAP_SHARED);
 	page = aligned_alloc(page_size, page_size);
@@ -846,6 +940,228 @@ TEST_F(memtype, rwprotect_traps_read_until_unprotected)
 	EXPECT_EQ(1, h.faults);
 	EXPECT_TRUE(h.last_flags & UFFD_PAGEFAULT_FLAG_RWP);
 	close(uffd);
+}
+
+/* --- fd-style types: files from a device ioctl ----------------------------- */
+
+TEST(create_with_an_unknown_flag_is_einval)
+{
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	EXPECT_EQ(-1, device_file(page_size, 1ULL << 40));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST(create_with_a_zero_size_is_einval)
+{
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	EXPECT_EQ(-1, device_file(0, 0));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST(create_with_an_unaligned_size_is_einval)
+{
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	EXPECT_EQ(-1, device_file(page_size + 1, 0));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST(create_beyond_the_size_limit_is_e2big)
+{
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	EXPECT_EQ(-1, device_file(1ULL << 50, 0));
+	EXPECT_EQ(E2BIG, errno);
+}
+
+TEST(create_with_cloexec_sets_fd_cloexec)
+{
+	int fd;
+
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	fd = device_file(page_size, UFFD_SHIM_CREATE_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	close(fd);
+}
+
+TEST_F(memtype, private_mapping_is_einval)
+{
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, self->len, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE, self->fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(memtype, read_is_einval)
+{
+	char c;
+
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	ASSERT_EQ(0, seed_page(self->fd, 0, 1));
+	EXPECT_EQ(-1, pread(self->fd, &c, 1, 0));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(memtype, write_of_part_of_a_page_is_einval)
+{
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	EXPECT_EQ(-1, pwrite(self->fd, "x", 1, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pwrite(self->fd, "x", 1, page_size + 1));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(memtype, write_beyond_the_size_is_efbig)
+{
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	EXPECT_EQ(-EFBIG, seed_page(self->fd, NR_PAGES, 1));
+}
+
+TEST_F(memtype, write_over_a_populated_page_is_eexist_and_keeps_the_first)
+{
+	char out[64];
+
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	ASSERT_EQ(0, seed_page(self->fd, 1, 1));
+	EXPECT_EQ(-EEXIST, seed_page(self->fd, 1, 2));
+	ASSERT_EQ(0, peek(self->fd, out, sizeof(out), page_size));
+	EXPECT_TRUE(check_pattern(out, sizeof(out), 1));
+}
+
+TEST_F(memtype, ftruncate_to_another_size_is_einval)
+{
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	EXPECT_EQ(-1, ftruncate(self->fd, page_size));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, ftruncate(self->fd, self->len));
+}
+
+TEST_F(memtype, unaligned_punch_hole_is_einval)
+{
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	EXPECT_EQ(-1, fallocate(self->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				1, page_size));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(memtype, missing_resolved_by_write_then_continue)
+{
+	struct handler h;
+	char *map;
+	char page[64];
+
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	NEEDS(MISSING);
+	NEEDS(MINOR);
+	map = map_file(MAP_SHARED);
+	ASSERT_EQ(0, uffd_register(self->uffd, map, self->len,
+				   UFFDIO_REGISTER_MODE_MISSING |
+				   UFFDIO_REGISTER_MODE_MINOR, NULL));
+	handler_start_write(&h, self->uffd, self->fd, map, 7);
+	memcpy(page, map + 2 * page_size, sizeof(page));
+	handler_stop(&h);
+	EXPECT_EQ(0, h.error);
+	EXPECT_EQ(1, h.faults);
+	EXPECT_FALSE(h.last_flags & UFFD_PAGEFAULT_FLAG_MINOR);
+	EXPECT_TRUE(check_pattern(page, sizeof(page), 7));
+}
+
+TEST_F(memtype, process_vm_readv_of_a_mapping_is_efault)
+{
+	char *map, buf[16];
+	struct iovec local = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct iovec remote = { .iov_len = sizeof(buf) };
+
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	map = map_file(MAP_SHARED);
+	map[0] = 'x';			/* populated and mapped */
+	remote.iov_base = map;
+	EXPECT_EQ(-1, process_vm_readv(getpid(), &local, 1, &remote, 1, 0));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(memtype, proc_pid_mem_read_of_a_mapping_is_eio)
+{
+	char *map, c;
+	int mem;
+
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	map = map_file(MAP_SHARED);
+	map[0] = 'x';
+	mem = open("/proc/self/mem", O_RDONLY);
+	ASSERT_LE(0, mem);
+	EXPECT_EQ(-1, pread(mem, &c, 1, (off_t)(unsigned long)map));
+	EXPECT_EQ(EIO, errno);
+	close(mem);
+}
+
+/* VmFlags of the mapping at @addr in /proc/self/smaps, or "". */
+static void vm_flags_of(void *addr, char *flags, size_t len)
+{
+	char line[512], want[32];
+	FILE *f = fopen("/proc/self/smaps", "r");
+	int in = 0;
+
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
+	*flags = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strchr(line, ' ') &&
+		    strchr(line, '-') < strchr(line, ' '))
+			in = !strncmp(line, want, strlen(want));
+		else if (in && !strncmp(line, "VmFlags:", 8))
+			strncat(flags, line + 8, len - 1);
+	}
+	if (f)
+		fclose(f);
+}
+
+TEST_F(memtype, mapping_is_left_out_of_core_dumps)
+{
+	char flags[256];
+
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	vm_flags_of(map_file(MAP_SHARED), flags, sizeof(flags));
+	EXPECT_NE(NULL, strstr(flags, " dd")) TH_LOG("VmFlags:%s", flags);
+}
+
+/* The type's page limit: fallocate past it fails and keeps nothing. */
+TEST_F(memtype, memory_limit_gives_enospc_and_keeps_nothing)
+{
+	const char *path = getenv("UFFD_MEMTYPE_MAX_PAGES");
+	char limit[32];
+	int fd;
+
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	if (!path || self->pages_before < 0)
+		SKIP(return, "the type has no page limit to set");
+	fd = open(path, O_WRONLY);
+	ASSERT_LE(0, fd);
+	snprintf(limit, sizeof(limit), "%ld", self->pages_before + 2);
+	ASSERT_LT(0, write(fd, limit, strlen(limit)));
+	EXPECT_EQ(-1, fallocate(self->fd, 0, 0, 4 * page_size));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(self->pages_before, memtype_pages());
+	EXPECT_EQ(0, seed_page(self->fd, 0, 1));
+	EXPECT_EQ(0, seed_page(self->fd, 1, 1));
+	EXPECT_EQ(-ENOSPC, seed_page(self->fd, 2, 1));
+	ASSERT_LT(0, pwrite(fd, "0", 1, 0));
+	close(fd);
 }
 
 int main(int argc, char **argv)

@@ -7,7 +7,12 @@
  *   UFFD_STRESS_SECONDS=12 ./uffd_stress
  *
  * Without UFFD_STRESS_DIR the files are memfds: shmem, the in-tree type the
- * test itself is checked against. Output is one KTAP document.
+ * test itself is checked against. With UFFD_STRESS_DEVICE they come from
+ * that device's UFFD_SHIM_IOC_CREATE (an fd-style type: fixed size, write()
+ * into holes only, no read()): then checkers read through the mapping only,
+ * a pwrite() punches its page first, and truncation is a punch of the tail,
+ * so the race file races faults and fills against punches, without SIGBUS.
+ * Output is one KTAP document.
  *
  * The checked file. Every page has a model under a per-page rwlock: the
  * generation it holds (its bytes are a function of page and generation;
@@ -50,6 +55,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/uffd_shim.h>	/* the uapi: UFFD_SHIM_IOC_CREATE */
+
 #include "uffd_user.h"
 
 #define PAGES		64	/* checked file */
@@ -85,6 +92,7 @@ static char *reg_map, *plain_map;		/* checked file */
 static char *race_plain, *race_reg;		/* race file */
 static int fd, race_fd, uffd;
 static int on_shmem;	/* memfds, not a mount */
+static int on_device;	/* files from a device ioctl (UFFD_STRESS_DEVICE) */
 static int stop;	/* 1: threads end; 2: then the handler */
 static unsigned int next_gen = 1;
 
@@ -203,7 +211,7 @@ static void *checker(void *arg)
 
 		note_cpu(&cpus_checked);
 		pthread_rwlock_rdlock(&p->lock);
-		if (rnd(&seed) % 4) {
+		if (rnd(&seed) % 4 || on_device) {
 			/* Through the registered mapping: faults go to the handler. */
 			memcpy(got, reg_map + i * page_size, page_size);
 			verdict("mapping", (char *)got, i,
@@ -232,6 +240,20 @@ static void zap(unsigned int i, unsigned int n)
 		unexpected("madvise(MADV_DONTNEED)", errno);
 }
 
+static int punch(int f, unsigned int from, unsigned int n)
+{
+	return fallocate(f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			 from * page_size, n * page_size);
+}
+
+/* Cut @f back to @k of its @len pages, and regrow it: or punch the tail. */
+static int shrink(int f, unsigned int k, unsigned int len)
+{
+	if (on_device)
+		return k < len ? punch(f, k, len - k) : 0;
+	return ftruncate(f, k * page_size) || ftruncate(f, len * page_size);
+}
+
 static void *mutator(void *arg)
 {
 	unsigned long long seed = (long)arg * 104729 + time(NULL);
@@ -248,7 +270,7 @@ static void *mutator(void *arg)
 
 			for (unsigned int j = k; j < PAGES; j++)
 				pthread_rwlock_wrlock(&pages[j].lock);
-			if (ftruncate(fd, k * page_size) || ftruncate(fd, PAGES * page_size))
+			if (shrink(fd, k, PAGES))
 				unexpected("ftruncate", errno);
 			for (unsigned int j = k; j < PAGES; j++) {
 				pages[j].hole = 1;
@@ -269,6 +291,10 @@ static void *mutator(void *arg)
 		switch (op) {
 		case 0 ... 2:
 			pattern(buf, i, gen);
+			if (on_device && punch(fd, i, 1)) {
+				unexpected("fallocate(PUNCH_HOLE) before pwrite", errno);
+				break;
+			}
 			if (pwrite(fd, buf, page_size, i * page_size) != page_size) {
 				unexpected("pwrite", errno);
 				break;
@@ -522,6 +548,13 @@ static void *truncator(void *arg)
 		long snap[RACERS], left;
 		struct timespec t0, t;
 
+		if (on_device) {
+			/* No EOF to race: punches race the faults and fills. */
+			if (shrink(race_fd, k, RACE_PAGES))
+				unexpected("fallocate(PUNCH_HOLE) (race)", errno);
+			count(race_truncate);
+			continue;
+		}
 		if (ftruncate(race_fd, k * page_size)) {
 			unexpected("ftruncate (race)", errno);
 			continue;
@@ -554,12 +587,27 @@ static void *truncator(void *arg)
 	return NULL;
 }
 
+static int device_file(const char *dev, long len)
+{
+	struct uffd_shim_create req = { .size = len };
+	int d = open(dev, O_RDWR | O_CLOEXEC);
+	int f = d < 0 ? -1 : ioctl(d, UFFD_SHIM_IOC_CREATE, &req);
+
+	if (d >= 0)
+		close(d);
+	return f;
+}
+
 static int open_file(const char *dir, const char *name, long len)
 {
 	char path[4096];
 	int f;
 
-	if (dir) {
+	if (on_device) {
+		f = device_file(getenv("UFFD_STRESS_DEVICE"), len);
+		if (f >= 0)
+			return f;
+	} else if (dir) {
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		f = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
 		if (f >= 0)
@@ -616,13 +664,15 @@ int main(void)
 	signal(SIGALRM, on_alarm);
 	alarm(seconds * 4 + 60);
 	printf("KTAP version 1\n1..8\n");
-	printf("# %s for %d s\n", dir ? dir : "shmem (memfd)", seconds);
+	printf("# %s for %d s\n", getenv("UFFD_STRESS_DEVICE") ?: dir ?: "shmem (memfd)",
+	       seconds);
 	printf("# %d pages checked by %d threads, changed by %d\n",
 	       PAGES, CHECKERS, MUTATORS);
 	printf("# %d pages raced by %d threads against truncation\n",
 	       RACE_PAGES, RACERS);
 
-	on_shmem = !dir;
+	on_device = !!getenv("UFFD_STRESS_DEVICE");
+	on_shmem = !dir && !on_device;
 	before = read_counter(counter_path);
 	fd = open_file(dir, "uffd_stress", PAGES * page_size);
 	race_fd = open_file(dir, "uffd_stress_race", RACE_PAGES * page_size);
@@ -695,13 +745,18 @@ int main(void)
 
 	ktap(st.checked > 0 && st.copy && st.zeropage && st.cont && st.pwrite &&
 	     st.map_write && st.uffd_write && st.punch && st.truncate &&
-	     st.race_truncate && st.race_sigbus, "every_fill_mutation_and_race_happened");
+	     st.race_truncate && (st.race_sigbus || on_device),
+	     "every_fill_mutation_and_race_happened");
 	ktap(__builtin_popcountll(cpus_checked) > 1 &&
 	     __builtin_popcountll(cpus_race) > 1, "threads_ran_on_more_than_one_cpu");
 	ktap(!st.lost, "no_page_lost");
 	ktap(!st.corrupt, "no_page_corrupt");
 	ktap(!st.came_back, "no_punched_or_truncated_page_comes_back");
-	ktap(!st.left_beyond_eof, "no_page_outlives_a_truncate_it_raced");
+	if (on_device)
+		printf("ok %d no_page_outlives_a_truncate_it_raced # SKIP %s\n", ++n_case,
+		       "fd-style type: the size is fixed");
+	else
+		ktap(!st.left_beyond_eof, "no_page_outlives_a_truncate_it_raced");
 	ktap(!st.unexpected, "no_unexpected_errno");
 	if (before < 0)
 		printf("ok %d no_folio_leaked_after_close # SKIP %s\n", ++n_case,

@@ -69,7 +69,10 @@ static inline long read_counter(const char *path)
 	return n;
 }
 
-enum resolve { RESOLVE_COPY, RESOLVE_ZEROPAGE, RESOLVE_CONTINUE, RESOLVE_WP, RESOLVE_RWP };
+enum resolve {
+	RESOLVE_COPY, RESOLVE_ZEROPAGE, RESOLVE_CONTINUE, RESOLVE_WP, RESOLVE_RWP,
+	RESOLVE_WRITE_CONTINUE,	/* write() the page into the file, then CONTINUE */
+};
 
 struct handler {
 	int uffd;
@@ -79,6 +82,8 @@ struct handler {
 	unsigned long last_flags;
 	unsigned long last_addr;
 	int error;		/* first ioctl errno in the handler, or 0 */
+	int fd;			/* RESOLVE_WRITE_CONTINUE: the mapped file */
+	char *base;		/* and where its offset 0 is mapped */
 	pthread_t thread;
 };
 
@@ -196,6 +201,14 @@ static inline void *handler_main(void *arg)
 		case RESOLVE_RWP:
 			err = uffd_rwp(h->uffd, addr, page_size, 0);
 			break;
+		case RESOLVE_WRITE_CONTINUE:
+			fill_pattern(page, page_size, h->seed);
+			if (pwrite(h->fd, page, page_size, addr - (unsigned long)h->base) !=
+			    page_size)
+				err = -errno;
+			else
+				err = uffd_continue(h->uffd, addr, page_size);
+			break;
 		}
 		if (err && !h->error)
 			h->error = err;
@@ -208,6 +221,15 @@ static inline void *handler_main(void *arg)
 static inline void handler_start(struct handler *h, int uffd, enum resolve how, int seed)
 {
 	*h = (struct handler){ .uffd = uffd, .how = how, .seed = seed };
+	pthread_create(&h->thread, NULL, handler_main, h);
+}
+
+/* Resolve by writing the faulting page of @fd, mapped at @base, and CONTINUE. */
+static inline void handler_start_write(struct handler *h, int uffd, int fd,
+				       char *base, int seed)
+{
+	*h = (struct handler){ .uffd = uffd, .how = RESOLVE_WRITE_CONTINUE,
+			       .seed = seed, .fd = fd, .base = base };
 	pthread_create(&h->thread, NULL, handler_main, h);
 }
 

@@ -7,11 +7,12 @@
 #ifndef _UAPI_LINUX_UFFD_SHIM_H
 #define _UAPI_LINUX_UFFD_SHIM_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
 /* Flags of struct uffd_shim_create. */
-#define UFFD_SHIM_CREATE_CLOEXEC	(1ULL << 0)	/* the fd gets FD_CLOEXEC */
+#define UFFD_SHIM_CREATE_CLOEXEC	_BITULL(0)	/* the fd gets FD_CLOEXEC */
 
 /**
  * struct uffd_shim_create - what UFFD_SHIM_IOC_CREATE makes.
