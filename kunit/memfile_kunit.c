@@ -349,6 +349,21 @@ static void get_user_pages_of_the_mapping_is_efault(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EFAULT, pin_user_pages_fast(addr, 1, 0, &page));
 }
 
+/* What ptrace and /proc/pid/mem do: with the page pinned, copy through the direct map. */
+static void access_remote_vm_of_the_mapping_reads_nothing(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+	unsigned long addr;
+	struct uffd_env *env = mem_mapping(test, mf, 0, &addr);
+	struct faulter *f = uffd_env_faulter(env, addr);
+	char byte;
+
+	uffd_env_expect_woken(test, f);
+	/* access_process_vm() would find no mm: the KUnit thread borrows one. */
+	KUNIT_EXPECT_EQ(test, 0, access_remote_vm(current->mm, addr, &byte, 1,
+						  FOLL_FORCE));
+}
+
 static void private_mapping_is_refused_by_the_policy(struct kunit *test)
 {
 	struct mem_file *mf = mem_file(test);
@@ -444,6 +459,7 @@ static struct kunit_case uffd_shim_memfile_cases[] = {
 	KUNIT_CASE(failed_prepare_fails_the_write_and_unaccounts),
 	KUNIT_CASE(write_over_a_populated_page_is_eexist),
 	KUNIT_CASE(get_user_pages_of_the_mapping_is_efault),
+	KUNIT_CASE(access_remote_vm_of_the_mapping_reads_nothing),
 	KUNIT_CASE(private_mapping_is_refused_by_the_policy),
 	KUNIT_CASE(shared_mapping_is_left_out_of_core_dumps),
 	KUNIT_CASE(ftruncate_to_another_size_is_einval),

@@ -43,7 +43,10 @@ struct gmemfile_dev {
 	struct uffd_shim_type *type;
 	struct miscdevice misc;
 	atomic_long_t pages;
+	atomic_long_t unmapped;	/* pages the direct map says it lacks */
 };
+
+static struct gmemfile_dev gmemfile_dev;
 
 /* One memory file: its inode's private data. */
 struct gmemfile {
@@ -83,11 +86,18 @@ static void gmemfile_unaccount(struct inode *inode, long nr_pages)
 
 static int gmemfile_prepare_folio(struct inode *inode, struct folio *folio)
 {
-	return uffd_shim_folio_unmap_direct(folio);
+	int err = uffd_shim_folio_unmap_direct(folio);
+
+	if (!err && !uffd_shim_folio_direct_mapped(folio))
+		atomic_long_inc(&inode_dev(inode)->unmapped);
+	return err;
 }
 
+/* ->free_folio gets no inode: the module's one device it is. */
 static void gmemfile_free_folio(struct folio *folio)
 {
+	if (!uffd_shim_folio_direct_mapped(folio))
+		atomic_long_dec(&gmemfile_dev.unmapped);
 	uffd_shim_folio_restore_direct(folio);
 	uffd_shim_folio_zero(folio);	/* guest data must not outlive the file */
 }
@@ -184,16 +194,18 @@ static struct gmemfile_dev gmemfile_dev = {
 	},
 };
 
-static int pages_get(char *buf, const struct kernel_param *kp)
+static int counter_get(char *buf, const struct kernel_param *kp)
 {
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&gmemfile_dev.pages));
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(kp->arg));
 }
 
-static const struct kernel_param_ops pages_ops = {
-	.get = pages_get,
+static const struct kernel_param_ops counter_ops = {
+	.get = counter_get,
 };
-module_param_cb(pages, &pages_ops, NULL, 0444);
+module_param_cb(pages, &counter_ops, &gmemfile_dev.pages, 0444);
 MODULE_PARM_DESC(pages, "Pages currently held by gmemfile files (read-only)");
+module_param_cb(unmapped, &counter_ops, &gmemfile_dev.unmapped, 0444);
+MODULE_PARM_DESC(unmapped, "Of those, pages out of the kernel direct map (read-only)");
 
 static int __init gmemfile_init(void)
 {
