@@ -30,7 +30,7 @@ static long param(const char *name)
 
 static void show_pages(void)
 {
-	printf("  gmemfile: %ld pages in files, %ld of them out of the direct map\n",
+	printf("  gmemfile: pages in files: %ld, out of the direct map: %ld\n",
 	       param("pages"), param("unmapped"));
 }
 
@@ -73,7 +73,8 @@ static int demo_write_continue(int fd, char *map, int uffd)
 	struct handler h;
 	char seen[8];
 
-	printf("\nMISSING fault resolved by write() + UFFDIO_CONTINUE (the guest_memfd RFC's way)\n");
+	printf("\nMISSING fault resolved by write() + UFFDIO_CONTINUE, %s\n",
+	       "as the guest_memfd RFC does");
 	handler_start_write(&h, uffd, fd, map, 'B');
 	memcpy(seen, map + 2 * page_size, sizeof(seen));
 	handler_stop(&h);

@@ -16,6 +16,7 @@
 
 struct mem_hooks {
 	atomic_t account, unaccount, prepare, free_folio, policy, release;
+	unsigned int policy_saw;	/* *map as ->mmap_policy got it */
 	int prepare_err;	/* ->prepare_folio fails with it when set */
 };
 
@@ -75,6 +76,7 @@ static void mem_free_folio(struct folio *folio)
 static int mem_policy(struct file *file, unsigned int *map)
 {
 	atomic_inc(&hooks_of(file_inode(file))->policy);
+	hooks_of(file_inode(file))->policy_saw = *map;
 	if (!(*map & UFFD_SHIM_MAP_SHARED))
 		return -EINVAL;
 	*map |= UFFD_SHIM_MAP_DONTDUMP;
@@ -364,7 +366,7 @@ static void access_remote_vm_of_the_mapping_reads_nothing(struct kunit *test)
 						  FOLL_FORCE));
 }
 
-static void private_mapping_is_refused_by_the_policy(struct kunit *test)
+static void private_mapping_is_einval(struct kunit *test)
 {
 	struct mem_file *mf = mem_file(test);
 	unsigned long addr;
@@ -373,7 +375,17 @@ static void private_mapping_is_refused_by_the_policy(struct kunit *test)
 	addr = vm_mmap(mf->file, 0, TEST_PAGES * PAGE_SIZE,
 		       PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
 	KUNIT_EXPECT_EQ(test, (long)addr, -EINVAL);
+}
+
+static void policy_sees_a_shared_writable_mapping(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+	unsigned long addr;
+
+	uffd_kunit_vma_of(test, mf->file, MAP_SHARED, &addr);
 	KUNIT_EXPECT_EQ(test, atomic_read(&hooks.policy), 1);
+	KUNIT_EXPECT_EQ(test, hooks.policy_saw,
+			UFFD_SHIM_MAP_SHARED | UFFD_SHIM_MAP_WRITE);
 }
 
 static void shared_mapping_is_left_out_of_core_dumps(struct kunit *test)
@@ -430,6 +442,51 @@ static void prepare_with_own_filemap_add_is_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(uffd_shim_register(&ops)));
 }
 
+static void account_without_unaccount_is_refused(struct kunit *test)
+{
+	struct uffd_shim_ops ops = mem_ops;
+	struct uffd_shim_type *type;
+
+	/* ->free_folio gets no inode: pages leaving could not be given back. */
+	ops.unaccount = NULL;
+	type = uffd_shim_register(&ops);
+	KUNIT_EXPECT_EQ(test, -EINVAL, PTR_ERR(type));
+	if (!IS_ERR(type))
+		uffd_shim_unregister(type);
+}
+
+static void variant_put(void *type)
+{
+	flush_delayed_fput();
+	uffd_shim_unregister(type);
+}
+
+/* Out of the direct map, a page must not be copied on write: shared only. */
+static void private_mapping_without_a_policy_is_refused(struct kunit *test)
+{
+	struct mem_file_data data = { .magic = MEM_FILE_MAGIC };
+	struct uffd_shim_ops ops = mem_ops;
+	struct uffd_shim_type *type;
+	struct file *file;
+	unsigned long addr;
+
+	if (IS_ERR(mem_type))
+		kunit_skip(test, "memory files need the native backend");
+	ops.mmap_policy = NULL;
+	type = uffd_shim_register_data(&ops, &hooks);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(type));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, variant_put, type));
+	file = uffd_shim_file_create(type, "[x]", PAGE_SIZE, &data);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	KUNIT_ASSERT_EQ(test, 0, kunit_attach_mm());
+	addr = vm_mmap(file, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+	KUNIT_EXPECT_EQ(test, (long)addr, -EINVAL);
+	if (!IS_ERR_VALUE(addr))
+		vm_munmap(addr, PAGE_SIZE);
+	fput(file);
+	flush_delayed_fput();	/* ->release: before @data goes */
+}
+
 static void memfile_type_is_refused_only_on_the_fallback(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(mem_type),
@@ -460,13 +517,16 @@ static struct kunit_case uffd_shim_memfile_cases[] = {
 	KUNIT_CASE(write_over_a_populated_page_is_eexist),
 	KUNIT_CASE(get_user_pages_of_the_mapping_is_efault),
 	KUNIT_CASE(access_remote_vm_of_the_mapping_reads_nothing),
-	KUNIT_CASE(private_mapping_is_refused_by_the_policy),
+	KUNIT_CASE(private_mapping_is_einval),
+	KUNIT_CASE(policy_sees_a_shared_writable_mapping),
 	KUNIT_CASE(shared_mapping_is_left_out_of_core_dumps),
 	KUNIT_CASE(ftruncate_to_another_size_is_einval),
 	KUNIT_CASE(file_create_with_unaligned_size_is_einval),
 	KUNIT_CASE(file_create_for_a_ram_fs_type_is_einval),
 	KUNIT_CASE(no_direct_map_without_prepare_is_refused),
 	KUNIT_CASE(prepare_with_own_filemap_add_is_refused),
+	KUNIT_CASE(account_without_unaccount_is_refused),
+	KUNIT_CASE(private_mapping_without_a_policy_is_refused),
 	KUNIT_CASE(memfile_type_is_refused_only_on_the_fallback),
 	KUNIT_CASE(unmap_direct_of_a_page_cache_folio_is_einval),
 	{}

@@ -14,7 +14,7 @@
 #include <asm/tlbflush.h>
 #include "uffd_shim_internal.h"
 
-static bool direct_map_changeable(void)
+bool uffd_shim_direct_map_changeable(void)
 {
 #ifdef CONFIG_ARCH_HAS_SET_DIRECT_MAP
 	return can_set_direct_map();
@@ -48,7 +48,7 @@ int uffd_shim_folio_unmap_direct(struct folio *folio)
 	if (WARN_ON_ONCE(folio->mapping || folio_mapped(folio) ||
 			 folio_test_highmem(folio)))
 		return -EINVAL;
-	if (!direct_map_changeable())
+	if (!uffd_shim_direct_map_changeable())
 		return -EOPNOTSUPP;
 	for (i = 0; i < nr; i++) {
 		err = set_direct_map_invalid_noflush(folio_page(folio, i));
@@ -82,7 +82,7 @@ void uffd_shim_folio_restore_direct(struct folio *folio)
 {
 	unsigned long i;
 
-	if (!direct_map_changeable())
+	if (!uffd_shim_direct_map_changeable())
 		return;
 	for (i = 0; i < folio_nr_pages(folio); i++)
 		set_direct_map_default_noflush(folio_page(folio, i));

@@ -233,6 +233,19 @@ bool uffd_shim_is_mem_inode(const struct inode *inode)
 	return false;
 }
 
+bool uffd_shim_memfiles_work(void)
+{
+	return false;
+}
+
+void uffd_shim_no_direct_map_get(void)
+{
+}
+
+void uffd_shim_no_direct_map_put(void)
+{
+}
+
 void uffd_shim_mem_init_type(struct uffd_shim_type *type, struct module *owner)
 {
 }

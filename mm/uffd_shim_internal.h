@@ -64,9 +64,15 @@ void uffd_shim_type_unaccount(const struct uffd_shim_type *type,
 int uffd_shim_memfile_init(void);
 bool uffd_shim_is_mem_inode(const struct inode *inode);
 void uffd_shim_mem_init_type(struct uffd_shim_type *type, struct module *owner);
+bool uffd_shim_memfiles_work(void);
+void uffd_shim_no_direct_map_get(void);
+void uffd_shim_no_direct_map_put(void);
 /* Called from mm/gup.c, where scripts/overlay declares them again. */
 bool uffd_shim_gup_vma_refused(struct vm_area_struct *vma);
-bool uffd_shim_gup_fast_folio_refused(struct folio *folio);
+bool uffd_shim_gup_fast_mapping_refused(struct address_space *mapping);
+
+/* uffd_shim_directmap.c */
+bool uffd_shim_direct_map_changeable(void);
 
 /* uffd_shim_dir.c */
 void uffd_shim_init_dir_iops(struct inode_operations *iops);

@@ -24,13 +24,17 @@
 #include <linux/mount.h>
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
+#include <linux/jump_label.h>
 #include <linux/sched/signal.h>
 #include <linux/uio.h>
 #include "uffd_shim_internal.h"
 
 #define UFFD_SHIM_MEM_MAGIC 0x75666d66	/* "ufmf" */
 
-static struct vfsmount *mem_mnt __ro_after_init;
+static struct vfsmount *mem_mnt __ro_after_init;	/* NULL: no memory files */
+
+/* Some type keeps pages out of the direct map: GUP-fast must look. */
+DEFINE_STATIC_KEY_FALSE(uffd_shim_no_direct_map);
 
 bool uffd_shim_is_mem_inode(const struct inode *inode)
 {
@@ -42,7 +46,7 @@ static struct uffd_shim_type *mem_type(const struct inode *inode)
 	return container_of(inode->i_fop, struct uffd_shim_type, fops);
 }
 
-/* --- Population ------------------------------------------------------------ */
+/* --- Population ---------------------------------------------------- */
 
 static int mem_write_page(struct inode *inode, pgoff_t index,
 			  struct iov_iter *from)
@@ -68,30 +72,43 @@ static int mem_write_page(struct inode *inode, pgoff_t index,
 	return err;
 }
 
-/* Whole pages inside the file, into holes: -EEXIST on a populated page. */
-static ssize_t mem_write_iter(struct kiocb *iocb, struct iov_iter *from)
+/* Whole pages inside the file: 0, or why not. */
+static int mem_write_checks(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret = generic_write_checks(iocb, from);	/* O_APPEND, RLIMIT_FSIZE */
 	size_t len = iov_iter_count(from);
 	loff_t pos = iocb->ki_pos;
-	ssize_t done = 0;
-	int err = 0;
 
+	if (ret <= 0)
+		return ret;
 	if (!PAGE_ALIGNED(pos) || !PAGE_ALIGNED(len))
 		return -EINVAL;
 	if (pos > i_size_read(inode) || len > i_size_read(inode) - pos)
 		return -EFBIG;
+	return file_modified(iocb->ki_filp);
+}
+
+/* Into holes only: -EEXIST on a populated page. */
+static ssize_t mem_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t done = 0;
+	loff_t pos;
+	int err;
+
 	inode_lock(inode);
-	while (iov_iter_count(from)) {
+	err = mem_write_checks(iocb, from);
+	pos = iocb->ki_pos;
+	while (!err && iov_iter_count(from)) {
 		err = mem_write_page(inode, pos >> PAGE_SHIFT, from);
 		if (err)
 			break;
 		pos += PAGE_SIZE;
 		done += PAGE_SIZE;
-		if (fatal_signal_pending(current)) {
+		if (fatal_signal_pending(current))
 			err = -EINTR;
-			break;
-		}
+		cond_resched();
 	}
 	inode_unlock(inode);
 	iocb->ki_pos = pos;
@@ -147,7 +164,7 @@ static const struct inode_operations mem_iops = {
 };
 
 /**
- * uffd_shim_mem_init_type() - the file and address-space operations of memory files.
+ * uffd_shim_mem_init_type() - a memory-file type's fops and aops.
  * @type: a memory-file type being registered.
  * @owner: the module its ops table is in: every file pins it.
  *
@@ -163,27 +180,28 @@ void uffd_shim_mem_init_type(struct uffd_shim_type *type, struct module *owner)
 		type->aops.migrate_folio = filemap_migrate_folio;
 }
 
-/* --- Files ----------------------------------------------------------------- */
+/* --- Files --------------------------------------------------------- */
 
 /**
  * uffd_shim_file_create() - make a memory file.
  * @type: a type registered with UFFD_SHIM_FLAG_MEMFILE.
- * @name: the name /proc/pid/maps shows, as "[name]" for anon inodes do.
+ * @name: the file's name (its dentry's, so /proc/pid/maps shows "/@name").
  * @size: its size in bytes: a multiple of PAGE_SIZE, not 0. Fixed:
  *	ftruncate() to another size fails with -EINVAL.
  * @data: the driver's, for this file: uffd_shim_inode_data() returns it,
  *	and the type's @release frees it when the inode goes.
  *
  * The file is open for reading and writing, maps with userfaultfd through
- * the type, and pins the type and the module of its ops table until its
- * last reference goes. Give it to userspace with FD_PREPARE() or
- * get_unused_fd_flags() and fd_install().
+ * the type, and pins the type and the module of its ops table; so does its
+ * inode, which an inotify watch, say, may keep after the last file. Give
+ * it to userspace with get_unused_fd_flags() and fd_install().
  *
  * Context: process context, may sleep. The new inode is labelled by the
  * LSM as an anonymous inode of the caller.
  * Return: the file; ERR_PTR(-EINVAL) (with a warning) for a type that is
- * not a memory-file type, ERR_PTR(-EINVAL) for a bad @size, -ENOMEM, or the
- * LSM's error. On error @data is the caller's again.
+ * not a memory-file type, ERR_PTR(-EINVAL) for a bad @size, -ENOENT if
+ * the type's module is going away, -ENOMEM, or the LSM's error. On error
+ * @data is the caller's again.
  */
 struct file *uffd_shim_file_create(struct uffd_shim_type *type,
 				   const char *name, loff_t size, void *data)
@@ -193,6 +211,8 @@ struct file *uffd_shim_file_create(struct uffd_shim_type *type,
 
 	if (WARN_ON_ONCE(!(type->ops.flags & UFFD_SHIM_FLAG_MEMFILE)))
 		return ERR_PTR(-EINVAL);
+	if (!mem_mnt)
+		return ERR_PTR(-ENODEV);
 	if (size <= 0 || !PAGE_ALIGNED(size) || size > MAX_LFS_FILESIZE)
 		return ERR_PTR(-EINVAL);
 
@@ -205,7 +225,8 @@ struct file *uffd_shim_file_create(struct uffd_shim_type *type,
 	inode->i_mapping->a_ops = &type->aops;
 	mapping_set_unevictable(inode->i_mapping);
 	if (type->ops.flags & UFFD_SHIM_FLAG_NO_DIRECT_MAP) {
-		mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER);
+		/* Neither movable nor highmem: no direct-map alias to drop. */
+		mapping_set_gfp_mask(inode->i_mapping, GFP_USER);
 		mapping_set_inaccessible(inode->i_mapping);
 	}
 
@@ -220,10 +241,15 @@ struct file *uffd_shim_file_create(struct uffd_shim_type *type,
 		goto put_fops;
 	/* As memfd's: pread() and pwrite() work, at any offset. */
 	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
-	/* From here on the inode is a memory file of @type: evict sees it. */
+	/*
+	 * From here on the inode is a memory file of @type: evict sees it.
+	 * The inode may outlive every file (an inotify watch holds it), and
+	 * its eviction calls the type: it pins the type and the module too.
+	 */
 	inode->i_private = data;
 	inode->i_fop = &type->fops;
 	atomic_inc(&type->nr_users);
+	__module_get(type->fops.owner);
 	return file;
 
 put_fops:
@@ -250,6 +276,7 @@ EXPORT_SYMBOL_GPL(uffd_shim_inode_data);
 static void mem_evict_inode(struct inode *inode)
 {
 	struct uffd_shim_type *type = NULL;
+	struct module *owner;
 
 	if (uffd_shim_is_type_fops(inode->i_fop))
 		type = mem_type(inode);
@@ -261,8 +288,10 @@ static void mem_evict_inode(struct inode *inode)
 		return;
 	if (type->ops.release)
 		type->ops.release(inode);
+	owner = type->fops.owner;
 	if (atomic_dec_and_test(&type->nr_users))
-		wake_up_var(&type->nr_users);
+		wake_up_var(&type->nr_users);	/* @type may go now */
+	module_put(owner);
 }
 
 static const struct super_operations mem_sops = {
@@ -289,11 +318,36 @@ static struct file_system_type mem_fs_type = {
 
 int __init uffd_shim_memfile_init(void)
 {
-	mem_mnt = kern_mount(&mem_fs_type);
-	return PTR_ERR_OR_ZERO(mem_mnt);
+	struct vfsmount *mnt = kern_mount(&mem_fs_type);
+
+	if (IS_ERR(mnt))
+		return PTR_ERR(mnt);
+	mem_mnt = mnt;
+	return 0;
 }
 
-/* --- mm/gup.c: pages out of the direct map ------------------------------------ */
+bool uffd_shim_memfiles_work(void)
+{
+	return mem_mnt;
+}
+
+/* --- mm/gup.c: pages out of the direct map ------------------------- */
+
+void uffd_shim_no_direct_map_get(void)
+{
+	static_branch_inc(&uffd_shim_no_direct_map);
+}
+
+void uffd_shim_no_direct_map_put(void)
+{
+	static_branch_dec(&uffd_shim_no_direct_map);
+}
+
+static bool no_direct_map_mapping(struct address_space *mapping)
+{
+	return mapping_inaccessible(mapping) && mapping->host &&
+	       uffd_shim_is_mem_inode(mapping->host);
+}
 
 /*
  * get_user_pages() and friends: a VMA of a memory file whose pages left
@@ -304,19 +358,18 @@ bool uffd_shim_gup_vma_refused(struct vm_area_struct *vma)
 {
 	struct file *file = vma->vm_file;
 
-	return file && uffd_shim_is_mem_inode(file_inode(file)) &&
-	       mapping_inaccessible(file->f_mapping);
+	return static_branch_unlikely(&uffd_shim_no_direct_map) && file &&
+	       no_direct_map_mapping(file->f_mapping);
 }
 
 /*
- * GUP-fast, interrupts off, with no VMA: send every folio of an
- * inaccessible mapping to the slow path, which asks the VMA above.
+ * GUP-fast, interrupts off (so the inode, freed by RCU, stays), no VMA:
+ * while uffd_shim_no_direct_map is on, gup_fast_folio_allowed() sends
+ * order-0 folios through secretmem's check of the mapping, then here, and
+ * refused ones to the slow path, which asks the VMA above. @mapping was
+ * read once; it is a file's, not NULL and not anonymous.
  */
-bool uffd_shim_gup_fast_folio_refused(struct folio *folio)
+bool uffd_shim_gup_fast_mapping_refused(struct address_space *mapping)
 {
-	struct address_space *mapping = READ_ONCE(folio->mapping);
-
-	if (!mapping || (unsigned long)mapping & FOLIO_MAPPING_FLAGS)
-		return false;
-	return mapping_inaccessible(mapping);
+	return no_direct_map_mapping(mapping);
 }

@@ -118,7 +118,7 @@ static int check_v3(const struct uffd_shim_ops *ops, unsigned int flags)
 	if (flags & UFFD_SHIM_FLAG_NO_DIRECT_MAP &&
 	    (!(flags & UFFD_SHIM_FLAG_MEMFILE) || !ops->prepare_folio ||
 	     !ops->free_folio)) {
-		pr_err("%s: NO_DIRECT_MAP is for memory files with prepare_folio and free_folio\n",
+		pr_err("%s: NO_DIRECT_MAP: memory files, prepare_folio, free_folio\n",
 		       ops->name);
 		return -EINVAL;
 	}
@@ -132,6 +132,26 @@ static int check_v3(const struct uffd_shim_ops *ops, unsigned int flags)
 		pr_err("%s: release is for memory files\n", ops->name);
 		return -EINVAL;
 	}
+	/* ->free_folio has no inode, and unaccounting twice is worse. */
+	if ((flags & UFFD_SHIM_FLAG_MEMFILE || ops->prepare_folio) &&
+	    ops->account && !ops->unaccount) {
+		pr_err("%s: account needs unaccount here\n", ops->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* What this kernel cannot give a type it would otherwise take. */
+static int check_support(unsigned int flags)
+{
+	if (!IS_ENABLED(CONFIG_UFFD_SHIM_NATIVE) &&
+	    flags & (UFFD_SHIM_FLAG_NATIVE_ONLY | UFFD_SHIM_FLAG_MEMFILE))
+		return -EOPNOTSUPP;
+	if (flags & UFFD_SHIM_FLAG_MEMFILE && !uffd_shim_memfiles_work())
+		return -ENODEV;
+	if (flags & UFFD_SHIM_FLAG_NO_DIRECT_MAP &&
+	    !uffd_shim_direct_map_changeable())
+		return -EOPNOTSUPP;
 	return 0;
 }
 
@@ -172,10 +192,7 @@ static int check_ops(const struct uffd_shim_ops *ops)
 		       ops->name);
 		return -EINVAL;
 	}
-	if (!IS_ENABLED(CONFIG_UFFD_SHIM_NATIVE) &&
-	    flags & (UFFD_SHIM_FLAG_NATIVE_ONLY | UFFD_SHIM_FLAG_MEMFILE))
-		return -EOPNOTSUPP;
-	return 0;
+	return check_support(flags);
 }
 
 /**
@@ -190,7 +207,9 @@ static int check_ops(const struct uffd_shim_ops *ops)
  * uffd_shim_unregister(); ERR_PTR(-EINVAL) if @ops is NULL or inconsistent
  * (the reason is logged), ERR_PTR(-EOPNOTSUPP) for a type flagged
  * UFFD_SHIM_FLAG_NATIVE_ONLY or UFFD_SHIM_FLAG_MEMFILE on a kernel with
- * only the shmem fallback, ERR_PTR(-ENOMEM).
+ * only the shmem fallback, or UFFD_SHIM_FLAG_NO_DIRECT_MAP where the
+ * kernel cannot change its direct map, ERR_PTR(-ENODEV) for memory files
+ * when their file system could not be mounted at boot, ERR_PTR(-ENOMEM).
  */
 struct uffd_shim_type *uffd_shim_register_data(const struct uffd_shim_ops *ops,
 					       void *data)
@@ -218,6 +237,8 @@ struct uffd_shim_type *uffd_shim_register_data(const struct uffd_shim_ops *ops,
 	uffd_shim_init_backend(type);
 	uffd_shim_init_dir_iops(&type->dir_iops);
 	INIT_LIST_HEAD(&type->fs_node);
+	if (type->ops.flags & UFFD_SHIM_FLAG_NO_DIRECT_MAP)
+		uffd_shim_no_direct_map_get();
 	return type;
 }
 EXPORT_SYMBOL_GPL(uffd_shim_register_data);
@@ -261,7 +282,9 @@ EXPORT_SYMBOL_GPL(uffd_shim_type_data);
 const struct uffd_shim_type *uffd_shim_inode_type(const struct inode *inode)
 {
 	if (uffd_shim_is_mem_inode(inode))
-		return container_of(inode->i_fop, struct uffd_shim_type, fops);
+		return uffd_shim_is_type_fops(inode->i_fop) ?
+		       container_of(inode->i_fop, struct uffd_shim_type, fops) :
+		       NULL;
 	if (uffd_shim_is_ram_inode(inode))
 		return uffd_shim_ram_type(inode);
 	return NULL;
@@ -285,8 +308,10 @@ void uffd_shim_unregister(struct uffd_shim_type *type)
 	if (IS_ERR_OR_NULL(type))
 		return;
 	uffd_shim_ram_unregister(type);
-	/* Memory files whose last reference went as the module's did. */
+	/* Built-in users' memory files still in delayed fput or evict. */
 	wait_var_event(&type->nr_users, !atomic_read(&type->nr_users));
+	if (type->ops.flags & UFFD_SHIM_FLAG_NO_DIRECT_MAP)
+		uffd_shim_no_direct_map_put();
 	kfree(type);
 }
 EXPORT_SYMBOL_GPL(uffd_shim_unregister);

@@ -89,6 +89,12 @@ static int uffd_shim_mmap_prepare(struct vm_area_desc *desc)
 	if (WARN_ON_ONCE(!desc->file->f_mapping->a_ops->dirty_folio ||
 			 mapping_can_writeback(desc->file->f_mapping)))
 		return -EINVAL;
+	/* No copy-on-write of a page the kernel cannot read; not in dumps. */
+	if (type->ops.flags & UFFD_SHIM_FLAG_NO_DIRECT_MAP) {
+		if (!vma_desc_test_any(desc, VMA_SHARED_BIT, VMA_MAYSHARE_BIT))
+			return -EINVAL;
+		vma_desc_set_flags(desc, VMA_DONTDUMP_BIT);
+	}
 	err = mmap_policy(type, desc);
 	if (err)
 		return err;

@@ -110,9 +110,10 @@ enum uffd_shim_feature {
  * @UFFD_SHIM_FLAG_MEMFILE: (API 3) the type's files are memory files, one
  *	inode per file and no file system, made by uffd_shim_file_create()
  *	(as memfd and guest_memfd make theirs). @fops, @new_inode and
- *	uffd_shim_register_fs() are not for such a type. Its files pin the
- *	module that holds its ops table (or, for a table on the stack, its
- *	@name): keep one of them static in the module. Memory files need
+ *	uffd_shim_register_fs() are not for such a type. Its files, and
+ *	their inodes until evicted, pin the module that holds its ops table
+ *	(or, for a table on the stack, its @name): keep one of them static
+ *	in the module. With @account it needs @unaccount. Memory files need
  *	the native backend: a memory-file type implies NATIVE_ONLY, and its
  *	registration fails with -EOPNOTSUPP on a kernel with only the shmem
  *	fallback, whose shmem files would bypass its mmap policy, its
@@ -122,9 +123,14 @@ enum uffd_shim_feature {
  *	them back in @free_folio (uffd_shim_folio_unmap_direct() and
  *	uffd_shim_folio_restore_direct()), so both are required. The shim
  *	then keeps the kernel from touching the pages: the files have no
- *	read(), their mappings refuse get_user_pages() as secretmem's do
- *	(process_vm_readv(), /proc/pid/mem, O_DIRECT get -EFAULT), and their
- *	pages are neither migrated nor partly zeroed by truncation.
+ *	read(), their mappings are shared only (MAP_PRIVATE: -EINVAL; a copy
+ *	on write would read the page) and left out of core dumps, refuse
+ *	get_user_pages() as secretmem's do (process_vm_readv(),
+ *	/proc/pid/mem, O_DIRECT get -EFAULT), and their pages are neither
+ *	migrated nor partly zeroed by truncation. Unlike secretmem, they do
+ *	not block hibernation, whose image copies them (through a temporary
+ *	mapping) like any page. Registration fails with -EOPNOTSUPP where the
+ *	kernel cannot change its direct map.
  */
 enum uffd_shim_flags {
 	UFFD_SHIM_FLAG_NATIVE_ONLY = 1U << 0,
@@ -154,10 +160,10 @@ enum uffd_shim_map {
  * @modes: mask of enum uffd_shim_mode the type supports; registration of
  *	any other mode is refused in can_userfault.
  * @name: short name, for messages.
- * @fops: template for the type's regular files; NULL for memory files. The shim copies it and adds
- *	its own mmap hook, so ->mmap and ->mmap_prepare must be NULL, and
- *	->owner must be the module it is in (THIS_MODULE): every file, so
- *	every VMA, pins it. Files must use uffd_shim_type_fops() as their f_op,
+ * @fops: template for the type's regular files; NULL for memory files.
+ *	The shim copies it and adds its own mmap hook, so ->mmap and
+ *	->mmap_prepare must be NULL, and ->owner must be the module it is in
+ *	(THIS_MODULE): every file, so every VMA, pins it. Files must use uffd_shim_type_fops() as their f_op,
  *	and their mapping needs a ->dirty_folio. NULL (API 2) for a type on
  *	the shim's RAM file system: the shim's RAM-file operations are used.
  * @account: optional. Called with @nr_pages > 0 before pages enter the page
@@ -196,9 +202,12 @@ enum uffd_shim_map {
  *	hole, write(), fallocate, UFFDIO_COPY, UFFDIO_ZEROPAGE), after
  *	@account, once the folio holds its final contents and is uptodate,
  *	before it is inserted: nothing can see it yet, and it is not locked.
- *	Return 0, or a negative errno to refuse the page (the operation then
- *	fails with it). A prepared folio that then fails to enter the page
- *	cache is handed to @free_folio, as one that leaves it later is.
+ *	One exception: write() on a RAM-fs file copies its data in after the
+ *	insertion, under the folio lock, as every page-cache write does;
+ *	memory files copy first. Return 0, or a negative errno to refuse the
+ *	page (the operation then fails with it). A prepared folio that then
+ *	fails to enter the page cache is handed to @free_folio, as one that
+ *	leaves it later is. With @account it needs @unaccount.
  * @unaccount: optional (API 3): with it, @account is only ever called
  *	with @nr_pages > 0, and this gives pages back: @nr_pages > 0 that
  *	left @inode's page cache (truncate, hole punch, eviction of the last
@@ -208,7 +217,8 @@ enum uffd_shim_map {
  * @mmap_policy: optional (API 3): called on each mmap() of the type's
  *	files with *@map holding enum uffd_shim_map input bits; may refuse
  *	with a negative errno (-EINVAL for a MAP_PRIVATE mapping, say) or add
- *	output bits to *@map. The shim keeps ->mmap itself.
+ *	output bits to *@map. The shim keeps ->mmap itself. The output bits
+ *	are defaults: madvise(MADV_DODUMP/MADV_DOFORK) may undo them.
  * @release: optional (API 3), for memory files: called once as the inode
  *	of a memory file goes, after its pages left and @unaccount saw them;
  *	the place to free uffd_shim_inode_data().

@@ -146,8 +146,8 @@ static int gmemfile_create(struct gmemfile_dev *dev,
 	gmem = kzalloc_obj(*gmem);
 	if (!gmem)
 		return -ENOMEM;
-	fd = get_unused_fd_flags(O_RDWR | (req->flags & UFFD_SHIM_CREATE_CLOEXEC ?
-					   O_CLOEXEC : 0));
+	fd = get_unused_fd_flags(req->flags & UFFD_SHIM_CREATE_CLOEXEC ?
+				 O_CLOEXEC : 0);
 	if (fd < 0)
 		goto free_gmem;
 	file = uffd_shim_file_create(dev->type, "[gmemfile]", req->size, gmem);
