@@ -163,8 +163,9 @@ enum uffd_shim_map {
  * @fops: template for the type's regular files; NULL for memory files.
  *	The shim copies it and adds its own mmap hook, so ->mmap and
  *	->mmap_prepare must be NULL, and ->owner must be the module it is in
- *	(THIS_MODULE): every file, so every VMA, pins it. Files must use uffd_shim_type_fops() as their f_op,
- *	and their mapping needs a ->dirty_folio. NULL (API 2) for a type on
+ *	(THIS_MODULE): every file, so every VMA, pins it. Files must use
+ *	uffd_shim_type_fops() as their f_op, and their mapping needs a
+ *	->dirty_folio. NULL (API 2) for a type on
  *	the shim's RAM file system: the shim's RAM-file operations are used.
  * @account: optional. Called with @nr_pages > 0 before pages enter the page
  *	cache through the shim (fault fill, UFFDIO_COPY/ZEROPAGE, and writes
