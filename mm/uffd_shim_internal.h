@@ -7,6 +7,7 @@
 #define _MM_UFFD_SHIM_INTERNAL_H
 
 #include <linux/fs.h>
+#include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/uffd_shim.h>
@@ -67,7 +68,8 @@ void uffd_shim_mem_init_type(struct uffd_shim_type *type, struct module *owner);
 bool uffd_shim_memfiles_work(void);
 void uffd_shim_no_direct_map_get(void);
 void uffd_shim_no_direct_map_put(void);
-/* Called from mm/gup.c, where scripts/overlay declares them again. */
+/* Used by mm/gup.c, where scripts/overlay declares them again. */
+DECLARE_STATIC_KEY_FALSE(uffd_shim_no_direct_map);
 bool uffd_shim_gup_vma_refused(struct vm_area_struct *vma);
 bool uffd_shim_gup_fast_mapping_refused(struct address_space *mapping);
 
