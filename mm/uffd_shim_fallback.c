@@ -252,17 +252,19 @@ void uffd_shim_mem_init_type(struct uffd_shim_type *type, struct module *owner)
 
 /**
  * uffd_shim_file_create() - make a memory file (native backend only).
- * @type: a memory-file type; none registers on this backend.
+ * @type: a registered type; no memory-file type registers on this backend.
  * @name: unused.
  * @size: unused.
  * @data: unused.
  *
- * Return: ERR_PTR(-EOPNOTSUPP).
+ * Return: ERR_PTR(-EINVAL) (with a warning), as natively, for @type is not
+ * a memory-file type.
  */
 struct file *uffd_shim_file_create(struct uffd_shim_type *type,
 				   const char *name, loff_t size, void *data)
 {
-	return ERR_PTR(-EOPNOTSUPP);
+	WARN_ON_ONCE(!(type->ops.flags & UFFD_SHIM_FLAG_MEMFILE));
+	return ERR_PTR(-EINVAL);
 }
 EXPORT_SYMBOL_GPL(uffd_shim_file_create);
 
