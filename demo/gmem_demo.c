@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
-#include <linux/uffd_shim.h>	/* the uapi: UFFD_SHIM_IOC_CREATE */
 
 #include "uffd_user.h"
 
@@ -88,18 +87,15 @@ static int demo_write_continue(int fd, char *map, int uffd)
 
 int main(int argc, char **argv)
 {
-	struct uffd_shim_create req = { .size = PAGES * 4096 };
-	int dev, fd, uffd, failed = 0;
+	int fd, uffd, failed = 0;
 	char *map;
 
 	if (argc != 3)
 		return 2;
 	params = argv[2];
 	page_size = sysconf(_SC_PAGESIZE);
-	req.size = PAGES * page_size;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	dev = open(argv[1], O_RDWR | O_CLOEXEC);
-	fd = dev < 0 ? -1 : ioctl(dev, UFFD_SHIM_IOC_CREATE, &req);
+	fd = memfile_create(argv[1], PAGES * page_size, 0);
 	if (fd < 0) {
 		perror(argv[1]);
 		return 1;

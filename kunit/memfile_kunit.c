@@ -233,15 +233,27 @@ static void fault_fill_prepares_the_page_out_of_the_direct_map(struct kunit *tes
 	expect_prepared(test, mf, 1);
 }
 
+/* @mf mapped, registered in @mode, and a thread's MISSING fault on page 1. */
+static struct faulter *missing_fault(struct kunit *test, struct mem_file *mf,
+				     u64 mode, struct uffd_env **envp,
+				     unsigned long *addrp)
+{
+	struct uffd_env *env = mem_mapping(test, mf, mode, addrp);
+	struct faulter *f = uffd_env_faulter(env, *addrp + PAGE_SIZE);
+
+	uffd_env_expect_fault(env, *addrp + PAGE_SIZE, 0);
+	*envp = env;
+	return f;
+}
+
 static void uffd_copy_prepares_the_page_after_the_copy(struct kunit *test)
 {
 	struct mem_file *mf = mem_file(test);
+	struct uffd_env *env;
 	unsigned long addr;
-	struct uffd_env *env = mem_mapping(test, mf, UFFDIO_REGISTER_MODE_MISSING,
-					   &addr);
-	struct faulter *f = uffd_env_faulter(env, addr + PAGE_SIZE);
+	struct faulter *f = missing_fault(test, mf, UFFDIO_REGISTER_MODE_MISSING,
+					  &env, &addr);
 
-	uffd_env_expect_fault(env, addr + PAGE_SIZE, 0);
 	KUNIT_EXPECT_EQ(test, 0L, uffd_env_copy(env, addr + PAGE_SIZE, "copied"));
 	uffd_env_expect_woken(test, f);
 	/* The faulter reads the copy through its mapping, not the direct map. */
@@ -252,12 +264,11 @@ static void uffd_copy_prepares_the_page_after_the_copy(struct kunit *test)
 static void uffd_zeropage_prepares_the_page(struct kunit *test)
 {
 	struct mem_file *mf = mem_file(test);
+	struct uffd_env *env;
 	unsigned long addr;
-	struct uffd_env *env = mem_mapping(test, mf, UFFDIO_REGISTER_MODE_MISSING,
-					   &addr);
-	struct faulter *f = uffd_env_faulter(env, addr + PAGE_SIZE);
+	struct faulter *f = missing_fault(test, mf, UFFDIO_REGISTER_MODE_MISSING,
+					  &env, &addr);
 
-	uffd_env_expect_fault(env, addr + PAGE_SIZE, 0);
 	KUNIT_EXPECT_EQ(test, 0L, uffd_env_range_ioctl(env, UFFDIO_ZEROPAGE,
 						       addr + PAGE_SIZE));
 	uffd_env_expect_woken(test, f);
@@ -268,12 +279,11 @@ static void uffd_zeropage_prepares_the_page(struct kunit *test)
 static void missing_resolved_by_write_and_continue(struct kunit *test)
 {
 	struct mem_file *mf = mem_file(test);
+	struct uffd_env *env;
 	unsigned long addr;
-	struct uffd_env *env = mem_mapping(test, mf, UFFDIO_REGISTER_MODE_MISSING |
-					   UFFDIO_REGISTER_MODE_MINOR, &addr);
-	struct faulter *f = uffd_env_faulter(env, addr + PAGE_SIZE);
+	struct faulter *f = missing_fault(test, mf, UFFDIO_REGISTER_MODE_MISSING |
+					  UFFDIO_REGISTER_MODE_MINOR, &env, &addr);
 
-	uffd_env_expect_fault(env, addr + PAGE_SIZE, 0);
 	write_page(test, mf, 1, PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, 0L, uffd_env_range_ioctl(env, UFFDIO_CONTINUE,
 						       addr + PAGE_SIZE));

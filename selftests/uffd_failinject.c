@@ -34,8 +34,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <linux/uffd_shim.h>	/* the uapi: UFFD_SHIM_IOC_CREATE */
-
 #include "uffd_user.h"
 
 #define PAGES	64
@@ -204,17 +202,6 @@ static int outcome(int err, const char *what)
 	return 0;
 }
 
-static int device_file(const char *dev, long len)
-{
-	struct uffd_shim_create req = { .size = len };
-	int d = open(dev, O_RDWR | O_CLOEXEC);
-	int f = d < 0 ? -1 : ioctl(d, UFFD_SHIM_IOC_CREATE, &req);
-
-	if (d >= 0)
-		close(d);
-	return f;
-}
-
 int main(void)
 {
 	const char *dir = getenv("UFFD_FAILINJECT_DIR");
@@ -236,7 +223,7 @@ int main(void)
 	buf = aligned_alloc(page_size, page_size);
 	if (device) {
 		snprintf(path, sizeof(path), "%s", device);
-		fd = device_file(device, PAGES * page_size);
+		fd = memfile_create(device, PAGES * page_size, 0);
 	} else {
 		snprintf(path, sizeof(path), "%s/uffd_failinject", dir);
 		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);

@@ -9,34 +9,28 @@
  * closes the file and keeps only an inotify watch on it: the inode lives
  * on without any file.
  */
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
-#include <linux/uffd_shim.h>	/* the uapi: UFFD_SHIM_IOC_CREATE */
+
+#include "uffd_user.h"
 
 int main(int argc, char **argv)
 {
-	long page_size = sysconf(_SC_PAGESIZE);
-	struct uffd_shim_create req = { .size = page_size };
-	char *page = calloc(1, page_size);
-	int dev, fd;
+	char *page;
+	int fd;
 
 	char path[64];
 	int watch;
 
+	page_size = sysconf(_SC_PAGESIZE);
+	page = calloc(1, page_size);
 	if (argc < 2 || argc > 3 || !page)
 		return 2;
-	dev = open(argv[1], O_RDWR | O_CLOEXEC);
-	fd = dev < 0 ? -1 : ioctl(dev, UFFD_SHIM_IOC_CREATE, &req);
+	fd = memfile_create(argv[1], page_size, 0);
 	if (fd < 0 || pwrite(fd, page, page_size, 0) != page_size) {
 		perror(argv[1]);
 		return 1;
 	}
-	close(dev);
 	if (argc == 3) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		watch = inotify_init1(IN_CLOEXEC);

@@ -41,7 +41,6 @@
 #include <unistd.h>
 
 #include <sys/uio.h>
-#include <linux/uffd_shim.h>	/* the uapi: UFFD_SHIM_IOC_CREATE */
 
 #include "kselftest_harness.h"
 #include "uffd_user.h"
@@ -66,20 +65,9 @@ static const char *memtype_device(void)
 	return getenv("UFFD_MEMTYPE_DEVICE");
 }
 
-/* A file from the device's ioctl, or -1 with errno set. */
 static int device_file(unsigned long long size, unsigned long long flags)
 {
-	struct uffd_shim_create req = { .size = size, .flags = flags };
-	int dev = open(memtype_device(), O_RDWR | O_CLOEXEC);
-	int fd, err;
-
-	if (dev < 0)
-		return -1;
-	fd = ioctl(dev, UFFD_SHIM_IOC_CREATE, &req);
-	err = errno;
-	close(dev);
-	errno = err;
-	return fd;
+	return memfile_create(memtype_device(), size, flags);
 }
 
 static int memtype_file(long pages)

@@ -55,8 +55,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/uffd_shim.h>	/* the uapi: UFFD_SHIM_IOC_CREATE */
-
 #include "uffd_user.h"
 
 #define PAGES		64	/* checked file */
@@ -587,24 +585,13 @@ static void *truncator(void *arg)
 	return NULL;
 }
 
-static int device_file(const char *dev, long len)
-{
-	struct uffd_shim_create req = { .size = len };
-	int d = open(dev, O_RDWR | O_CLOEXEC);
-	int f = d < 0 ? -1 : ioctl(d, UFFD_SHIM_IOC_CREATE, &req);
-
-	if (d >= 0)
-		close(d);
-	return f;
-}
-
 static int open_file(const char *dir, const char *name, long len)
 {
 	char path[4096];
 	int f;
 
 	if (on_device) {
-		f = device_file(getenv("UFFD_STRESS_DEVICE"), len);
+		f = memfile_create(getenv("UFFD_STRESS_DEVICE"), len, 0);
 		if (f >= 0)
 			return f;
 	} else if (dir) {

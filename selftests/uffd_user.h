@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * userfaultfd plumbing shared by the userspace suite and the demo: thin
- * ioctl wrappers returning 0 or -errno, and a fault-handling thread.
+ * ioctl wrappers returning 0 or -errno, a fault-handling thread, and the
+ * ioctl that fd-style memory types hand out their files with.
  */
 #ifndef UFFD_USER_H
 #define UFFD_USER_H
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/uffd_shim.h>	/* the uapi: UFFD_SHIM_IOC_CREATE */
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
@@ -86,6 +88,26 @@ struct handler {
 	char *base;		/* and where its offset 0 is mapped */
 	pthread_t thread;
 };
+
+/*
+ * A memory file from @dev's UFFD_SHIM_IOC_CREATE (an fd-style type), or -1
+ * with errno set.
+ */
+static inline int memfile_create(const char *dev, unsigned long long size,
+				 unsigned long long flags)
+{
+	struct uffd_shim_create req = { .size = size, .flags = flags };
+	int d = open(dev, O_RDWR | O_CLOEXEC);
+	int fd, err;
+
+	if (d < 0)
+		return -1;
+	fd = ioctl(d, UFFD_SHIM_IOC_CREATE, &req);
+	err = errno;
+	close(d);
+	errno = err;
+	return fd;
+}
 
 static inline int uffd_open(unsigned long long features)
 {
