@@ -7,6 +7,7 @@
 
 #include "fixture.h"
 #include <linux/falloc.h>	/* after fs.h: needs its types */
+#include <linux/mount.h>
 
 static bool cached(struct file *file, pgoff_t index)
 {
@@ -58,9 +59,76 @@ static void failed_fallocate_keeps_pages_written_before(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
 }
 
+/* --- One population path on the RAM file system too ----------------------- */
+
+static atomic_t ram_prepared;
+
+static int count_prepare(struct inode *inode, struct folio *folio)
+{
+	atomic_inc(&ram_prepared);
+	return 0;
+}
+
+/* Static: the VFS keeps lockdep keys in it. */
+static struct file_system_type prep_fs = {
+	.name = "uffd_kunit_prep",
+};
+
+static void write_fallocate_and_fault_reach_prepare_folio(struct kunit *test)
+{
+	const struct uffd_shim_ops ops = {
+		.api_version	= UFFD_SHIM_API_VERSION,
+		.name		= "uffd_kunit_prep",
+		.modes		= UFFD_SHIM_MODE_MISSING,
+		.prepare_folio	= count_prepare,
+	};
+	struct uffd_shim_type *type;
+	struct vfsmount *mnt;
+	struct file *file;
+	unsigned long addr;
+	loff_t pos = 0;
+	char byte = 1;
+
+	if (uffd_kunit_fallback())
+		kunit_skip(test, "the fallback does not call the type");
+	atomic_set(&ram_prepared, 0);
+	type = uffd_shim_register(&ops);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(type));
+	KUNIT_ASSERT_EQ(test, 0, uffd_shim_register_fs(type, &prep_fs));
+	mnt = kern_mount(&prep_fs);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(mnt));
+	file = file_open_root_mnt(mnt, "f", O_CREAT | O_RDWR, 0600);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+
+	KUNIT_EXPECT_EQ(test, 1L, kernel_write(file, "w", 1, &pos));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ram_prepared), 1);
+	KUNIT_EXPECT_EQ(test, 0, vfs_fallocate(file, 0, PAGE_SIZE, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ram_prepared), 2);
+	KUNIT_EXPECT_EQ(test, 0, vfs_truncate(&file->f_path, 3 * PAGE_SIZE));
+	/* An mm for the mapping: an anonymous page of the case's own. */
+	KUNIT_ASSERT_NE(test, 0UL, kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ,
+						 MAP_ANONYMOUS | MAP_PRIVATE, 0));
+	addr = vm_mmap(file, 0, 3 * PAGE_SIZE, PROT_READ, MAP_SHARED, 0);
+	KUNIT_EXPECT_FALSE(test, IS_ERR_VALUE(addr));
+	if (!IS_ERR_VALUE(addr)) {
+		const char __user *page2 = (const char __user *)addr + 2 * PAGE_SIZE;
+
+		KUNIT_EXPECT_EQ(test, 0UL, copy_from_user(&byte, page2, 1));
+		vm_munmap(addr, 3 * PAGE_SIZE);
+	}
+	KUNIT_EXPECT_EQ(test, byte, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ram_prepared), 3);
+
+	fput(file);
+	flush_delayed_fput();
+	kern_unmount(mnt);
+	uffd_shim_unregister(type);
+}
+
 static struct kunit_case uffd_shim_ramfs_cases[] = {
 	KUNIT_CASE(failed_fallocate_gives_back_only_what_it_allocated),
 	KUNIT_CASE(failed_fallocate_keeps_pages_written_before),
+	KUNIT_CASE(write_fallocate_and_fault_reach_prepare_folio),
 	{}
 };
 
