@@ -521,6 +521,20 @@ static void unmap_direct_of_a_page_cache_folio_is_einval(struct kunit *test)
 	uffd_shim_folio_put(folio);
 }
 
+/* Memory files are order 0: GUP-fast and the direct map rely on it. */
+static void filemap_add_of_a_large_folio_to_a_memory_file_is_einval(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+	struct folio *folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, 1);
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	folio_mark_uptodate(folio);
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			uffd_shim_filemap_add_folio(mf->file->f_mapping, folio, 0));
+	KUNIT_EXPECT_EQ(test, mf->file->f_mapping->nrpages, 0UL);
+	folio_put(folio);
+}
+
 static struct kunit_case uffd_shim_memfile_cases[] = {
 	KUNIT_CASE(write_prepares_the_page_out_of_the_direct_map),
 	KUNIT_CASE(fallocate_prepares_the_page_out_of_the_direct_map),
@@ -546,6 +560,7 @@ static struct kunit_case uffd_shim_memfile_cases[] = {
 	KUNIT_CASE(private_mapping_without_a_policy_is_refused),
 	KUNIT_CASE(memfile_type_is_refused_only_on_the_fallback),
 	KUNIT_CASE(unmap_direct_of_a_page_cache_folio_is_einval),
+	KUNIT_CASE(filemap_add_of_a_large_folio_to_a_memory_file_is_einval),
 	{}
 };
 

@@ -422,7 +422,8 @@ EXPORT_SYMBOL_GPL(uffd_shim_filemap_lock_folio);
  *
  * Return: 0 with @folio locked; -EEXIST if @index is already populated;
  * -EINVAL (with a warning) if @folio is not uptodate, is locked, is or was
- * in a mapping, or is misaligned, or if @mapping has no ->dirty_folio or
+ * in a mapping, or is misaligned, or large for a memory file (those are
+ * order 0, which GUP-fast relies on), or if @mapping has no ->dirty_folio or
  * can write back (nothing would ever clean the folio);
  * -ENOSPC beyond a RAM-fs mount's size=; -ENOMEM. On error @folio is
  * unlocked and not in the page cache.
@@ -437,6 +438,8 @@ int uffd_shim_filemap_add_folio(struct address_space *mapping,
 	if (WARN_ON_ONCE(!folio_test_uptodate(folio) || folio->mapping ||
 			 folio_test_lru(folio) || folio_mapped(folio) ||
 			 folio_test_swapbacked(folio) ||
+			 (folio_test_large(folio) &&
+			  uffd_shim_is_mem_inode(mapping->host)) ||
 			 index & (folio_nr_pages(folio) - 1) ||
 			 folio_order(folio) < mapping_min_folio_order(mapping) ||
 			 !mapping->a_ops->dirty_folio ||

@@ -199,7 +199,8 @@ void uffd_shim_mem_init_type(struct uffd_shim_type *type, struct module *owner)
  * Context: process context, may sleep. The new inode is labelled by the
  * LSM as an anonymous inode of the caller.
  * Return: the file; ERR_PTR(-EINVAL) (with a warning) for a type that is
- * not a memory-file type, ERR_PTR(-EINVAL) for a bad @size, -ENOENT if
+ * not a memory-file type, ERR_PTR(-EINVAL) for a bad @size, -ENODEV if
+ * memory files could not be set up at boot, -ENOENT if
  * the type's module is going away, -ENOMEM, or the LSM's error. On error
  * @data is the caller's again.
  */
@@ -365,9 +366,9 @@ bool uffd_shim_gup_vma_refused(struct vm_area_struct *vma)
 /*
  * GUP-fast, interrupts off (so the inode, freed by RCU, stays), no VMA:
  * while uffd_shim_no_direct_map is on, gup_fast_folio_allowed() sends
- * order-0 folios through secretmem's check of the mapping, then here, and
- * refused ones to the slow path, which asks the VMA above. @mapping was
- * read once; it is a file's, not NULL and not anonymous.
+ * folios of every order through secretmem's check of the mapping, then
+ * here, and refused ones to the slow path, which asks the VMA above.
+ * @mapping was read once; it is a file's, not NULL and not anonymous.
  */
 bool uffd_shim_gup_fast_mapping_refused(struct address_space *mapping)
 {

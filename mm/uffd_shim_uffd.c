@@ -89,6 +89,10 @@ static int uffd_shim_mmap_prepare(struct vm_area_desc *desc)
 	if (WARN_ON_ONCE(!desc->file->f_mapping->a_ops->dirty_folio ||
 			 mapping_can_writeback(desc->file->f_mapping)))
 		return -EINVAL;
+	/* A memory-file type's fops on an inode of the driver's own. */
+	if (WARN_ON_ONCE(type->ops.flags & UFFD_SHIM_FLAG_MEMFILE &&
+			 !uffd_shim_is_mem_inode(file_inode(desc->file))))
+		return -EINVAL;
 	/* No copy-on-write of a page the kernel cannot read; not in dumps. */
 	if (type->ops.flags & UFFD_SHIM_FLAG_NO_DIRECT_MAP) {
 		if (!vma_desc_test_any(desc, VMA_SHARED_BIT, VMA_MAYSHARE_BIT))
