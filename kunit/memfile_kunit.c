@@ -15,7 +15,7 @@
 #include "uffd_env.h"
 
 struct mem_hooks {
-	atomic_t account, unaccount, prepare, free_folio, policy, release;
+	atomic_t account, prepare, policy;
 	unsigned int policy_saw;	/* *map as ->mmap_policy got it */
 	/*
 	 * The folio ->prepare_folio last saw, and how often ->free_folio saw
@@ -58,7 +58,6 @@ static int mem_account(struct inode *inode, long nr)
 
 static void mem_unaccount(struct inode *inode, long nr)
 {
-	atomic_inc(&hooks_of(inode)->unaccount);
 	atomic_long_sub(nr, &file_data_of(inode)->pages);
 }
 
@@ -96,7 +95,6 @@ static int mem_policy(struct file *file, unsigned int *map)
 
 static void mem_release(struct inode *inode)
 {
-	atomic_inc(&hooks_of(inode)->release);
 	file_data_of(inode)->magic = 0;
 }
 

@@ -82,6 +82,7 @@ static bool counted(const struct inode *inode)
  */
 void uffd_shim_ram_recalc(struct inode *inode)
 {
+	const struct uffd_shim_type *type = uffd_shim_inode_type(inode);
 	struct uffd_shim_ram_sb *sbi = ram_sb(inode);
 	long freed;
 
@@ -97,9 +98,9 @@ void uffd_shim_ram_recalc(struct inode *inode)
 		return;
 	if (sbi)
 		atomic_long_sub(freed, &sbi->nr_pages);
-	if (uffd_shim_inode_type(inode)->ops.unaccount)
-		uffd_shim_type_unaccount(uffd_shim_inode_type(inode), inode,
-					 freed);
+	/* API 2 types give pages back in ->free_folio instead. */
+	if (type && type->ops.unaccount)
+		type->ops.unaccount(inode, freed);
 }
 
 /**
