@@ -84,6 +84,7 @@ struct file *uffd_kunit_file_aops(struct kunit *test, loff_t pages,
 	inode = alloc_anon_inode(test_mnt->mnt_sb);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, inode);
 	inode->i_mode |= S_IFREG;
+	inode->i_fop = uffd_shim_type_fops(uffd_kunit_type);
 	inode->i_mapping->a_ops = aops;
 	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER);
 	mapping_set_unevictable(inode->i_mapping);

@@ -276,17 +276,16 @@ EXPORT_SYMBOL_GPL(uffd_shim_type_data);
  * Reaches the type, and with uffd_shim_type_data() its data, from the
  * callbacks that get an inode.
  *
- * Return: the type of a file of a type's RAM file system or of a memory
- * file, or NULL (other inodes, the shmem fallback's data files).
+ * Return: the type of a file of a type's RAM file system, of a memory
+ * file, or of an inode whose i_fop is the type's uffd_shim_type_fops();
+ * NULL for other inodes (and the shmem fallback's data files).
  */
 const struct uffd_shim_type *uffd_shim_inode_type(const struct inode *inode)
 {
-	if (uffd_shim_is_mem_inode(inode))
-		return uffd_shim_is_type_fops(inode->i_fop) ?
-		       container_of(inode->i_fop, struct uffd_shim_type, fops) :
-		       NULL;
 	if (uffd_shim_is_ram_inode(inode))
 		return uffd_shim_ram_type(inode);
+	if (inode->i_fop && uffd_shim_is_type_fops(inode->i_fop))
+		return container_of(inode->i_fop, struct uffd_shim_type, fops);
 	return NULL;
 }
 EXPORT_SYMBOL_GPL(uffd_shim_inode_type);

@@ -107,17 +107,96 @@ static int uffd_shim_mmap_prepare(struct vm_area_desc *desc)
 	return 0;
 }
 
+/*
+ * What the kernel maps must be the page-cache folio of that file and index:
+ * one that is not maps another file's data, or stale data, and breaks rmap.
+ */
+static bool folio_is_at(struct folio *folio, struct address_space *mapping,
+			pgoff_t index)
+{
+	return !folio_test_large(folio) && folio->mapping == mapping &&
+	       folio->index == index && folio_test_uptodate(folio);
+}
+
+/*
+ * A folio for UFFDIO_COPY is written without its lock, then inserted: it
+ * must be new, seen by no one else. A page-cache folio, or one a driver
+ * also keeps, would be overwritten under its users.
+ */
+static bool folio_is_new(struct folio *folio)
+{
+	return !folio_test_large(folio) && !folio->mapping &&
+	       !folio_test_lru(folio) && !folio_test_locked(folio) &&
+	       folio_ref_count(folio) == 1;
+}
+
+static struct folio *uffd_shim_get_folio_noalloc(struct inode *inode,
+						 pgoff_t pgoff)
+{
+	const struct uffd_shim_type *type = uffd_shim_inode_type(inode);
+	struct folio *folio;
+
+	if (WARN_ON_ONCE(!type))
+		return ERR_PTR(-EINVAL);
+	folio = type->ops.get_folio_noalloc(inode, pgoff);
+	if (IS_ERR_OR_NULL(folio))
+		return folio;
+	if (WARN_ON_ONCE(!folio_test_locked(folio)))
+		goto put;
+	if (WARN_ON_ONCE(!folio_is_at(folio, inode->i_mapping, pgoff)))
+		goto unlock;
+	return folio;
+
+unlock:
+	folio_unlock(folio);
+put:
+	folio_put(folio);
+	return ERR_PTR(-EINVAL);
+}
+
+static struct folio *uffd_shim_alloc_folio(struct vm_area_struct *vma,
+					   unsigned long addr)
+{
+	const struct uffd_shim_type *type = uffd_shim_vma_type(vma);
+	struct folio *folio = type->ops.alloc_folio(vma, addr);
+
+	if (folio && WARN_ON_ONCE(!folio_is_new(folio))) {
+		folio_put(folio);
+		return NULL;
+	}
+	return folio;
+}
+
+/* Undo an insertion that went wrong, while its lock keeps it unmapped. */
+static int filemap_add_refused(struct folio *folio)
+{
+	if (folio_test_locked(folio)) {
+		if (folio->mapping)
+			uffd_shim_filemap_remove_folio(folio);
+		folio_unlock(folio);
+	}
+	return -EINVAL;
+}
+
 /* mfill fills the first page only: the rest of a large folio would be stale. */
 static int uffd_shim_filemap_add(struct folio *folio, struct vm_area_struct *vma,
 				 unsigned long addr)
 {
 	const struct uffd_shim_type *type = uffd_shim_vma_type(vma);
+	int err;
 
 	if (WARN_ON_ONCE(folio_test_large(folio)))
 		return -EINVAL;
-	if (type->ops.filemap_add)
-		return type->ops.filemap_add(folio, vma, addr);
-	return uffd_shim_default_filemap_add(folio, vma, addr);
+	if (!type->ops.filemap_add)
+		return uffd_shim_default_filemap_add(folio, vma, addr);
+	err = type->ops.filemap_add(folio, vma, addr);
+	if (err)
+		return err;
+	if (WARN_ON_ONCE(!folio_test_locked(folio) ||
+			 !folio_is_at(folio, vma->vm_file->f_mapping,
+				      linear_page_index(vma, addr))))
+		return filemap_add_refused(folio);
+	return 0;
 }
 
 void uffd_shim_init_backend(struct uffd_shim_type *type)
@@ -127,10 +206,10 @@ void uffd_shim_init_backend(struct uffd_shim_type *type)
 	type->fops.mmap_prepare = uffd_shim_mmap_prepare;
 	type->vm_ops.uffd_ops = &type->uffd_ops;
 	type->uffd_ops.can_userfault = uffd_shim_can_userfault;
-	type->uffd_ops.get_folio_noalloc =
-		ops->get_folio_noalloc ?: uffd_shim_default_get_folio_noalloc;
-	type->uffd_ops.alloc_folio =
-		ops->alloc_folio ?: uffd_shim_default_alloc_folio;
+	type->uffd_ops.get_folio_noalloc = ops->get_folio_noalloc ?
+		uffd_shim_get_folio_noalloc : uffd_shim_default_get_folio_noalloc;
+	type->uffd_ops.alloc_folio = ops->alloc_folio ?
+		uffd_shim_alloc_folio : uffd_shim_default_alloc_folio;
 	type->uffd_ops.filemap_add = uffd_shim_filemap_add;
 	type->uffd_ops.filemap_remove =
 		ops->filemap_remove ?: uffd_shim_default_filemap_remove;

@@ -230,7 +230,17 @@ enum uffd_shim_map {
  * reference, charged to the VMA's memcg, or NULL; filemap_add returns 0 with
  * the folio locked in the page cache, or a negative errno with the folio
  * unlocked and not in the cache; filemap_remove undoes filemap_add and
- * unlocks.
+ * unlocks. The shim checks what a driver's callbacks return before the
+ * kernel uses it, and refuses it with a warning: a folio from
+ * get_folio_noalloc that is not locked, large, not uptodate, or not the
+ * one at @pgoff in @inode's page cache (UFFDIO_CONTINUE fails with
+ * -EFAULT); a folio from alloc_folio that is not new (large, locked, in a
+ * page cache, on the LRU, or with a reference besides the caller's:
+ * -ENOMEM, before anything is copied into it); and a filemap_add that
+ * left the folio unlocked or anywhere but the VMA's page cache at the
+ * index @addr maps (-EINVAL, the folio taken back out). get_folio_noalloc
+ * needs an inode the shim can trace to the type: a RAM-fs file, a memory
+ * file, or an inode whose i_fop is uffd_shim_type_fops().
  */
 struct uffd_shim_ops {
 	unsigned int api_version;
