@@ -14,6 +14,7 @@ enum misbehaviour {
 	GIVE_VICTIM_UNLOCKED,	/* get_folio_noalloc: the victim, unlocked */
 	ALLOC_VICTIM,		/* alloc_folio: the victim */
 	ADD_ONE_PAGE_ON,	/* filemap_add: at the next index */
+	ADD_THEN_FAIL,		/* filemap_add: inserts, then reports an error */
 };
 
 static struct {
@@ -41,8 +42,13 @@ static struct folio *bad_alloc_folio(struct vm_area_struct *vma,
 static int bad_filemap_add(struct folio *folio, struct vm_area_struct *vma,
 			   unsigned long addr)
 {
-	return uffd_shim_filemap_add_folio(vma->vm_file->f_mapping, folio,
-					   linear_page_index(vma, addr) + 1);
+	pgoff_t index = linear_page_index(vma, addr);
+	int err;
+
+	if (bad.how == ADD_ONE_PAGE_ON)
+		index++;
+	err = uffd_shim_filemap_add_folio(vma->vm_file->f_mapping, folio, index);
+	return err ?: bad.how == ADD_THEN_FAIL ? -ENOSPC : 0;
 }
 
 static const struct uffd_shim_ops bad_ops = {
@@ -238,6 +244,18 @@ static void copy_added_at_another_index_is_einval(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, uffd_shim_filemap_get_folio(file->f_mapping, 2));
 }
 
+static void copy_whose_filemap_add_fails_after_inserting_leaves_no_page(struct kunit *test)
+{
+	struct file *file = bad_file(test);
+	unsigned long addr;
+	struct uffd_env *env = bad_mapping(test, file,
+					   UFFDIO_REGISTER_MODE_MISSING, &addr);
+
+	bad.how = ADD_THEN_FAIL;
+	KUNIT_EXPECT_EQ(test, -ENOSPC, uffd_env_copy(env, addr + PAGE_SIZE, "copy"));
+	KUNIT_EXPECT_NULL(test, uffd_shim_filemap_get_folio(file->f_mapping, 1));
+}
+
 static struct kunit_case uffd_shim_callback_cases[] = {
 	KUNIT_CASE(continue_with_a_folio_of_another_file_is_efault),
 	KUNIT_CASE(continue_with_a_folio_at_another_index_is_efault),
@@ -246,6 +264,7 @@ static struct kunit_case uffd_shim_callback_cases[] = {
 	KUNIT_CASE(copy_into_a_folio_in_a_page_cache_is_enomem),
 	KUNIT_CASE(copy_into_a_removed_folio_someone_holds_is_enomem),
 	KUNIT_CASE(copy_added_at_another_index_is_einval),
+	KUNIT_CASE(copy_whose_filemap_add_fails_after_inserting_leaves_no_page),
 	{}
 };
 

@@ -528,6 +528,24 @@ static void unmap_direct_of_a_page_cache_folio_is_einval(struct kunit *test)
 	uffd_shim_folio_put(folio);
 }
 
+/* The copy helpers go through the direct map: a page out of it is refused. */
+static void folio_copies_of_a_page_out_of_the_direct_map_are_efault(struct kunit *test)
+{
+	struct mem_file *mf = mem_file(test);
+	char buf[8] = "x";
+	struct folio *folio;
+
+	write_page(test, mf, 1, PAGE_SIZE);
+	folio = uffd_shim_filemap_lock_folio(mf->file->f_mapping, 1);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_direct_mapped(folio));
+	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_shim_folio_read(folio, 0, buf, sizeof(buf)));
+	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_shim_folio_write(folio, 0, buf, sizeof(buf)));
+	uffd_shim_folio_zero(folio);
+	uffd_shim_folio_unlock(folio);
+	uffd_shim_folio_put(folio);
+}
+
 /* Memory files are order 0: GUP-fast and the direct map rely on it. */
 static void filemap_add_of_a_large_folio_to_a_memory_file_is_einval(struct kunit *test)
 {
@@ -544,6 +562,7 @@ static void filemap_add_of_a_large_folio_to_a_memory_file_is_einval(struct kunit
 
 static struct kunit_case uffd_shim_memfile_cases[] = {
 	KUNIT_CASE(write_prepares_the_page_out_of_the_direct_map),
+	KUNIT_CASE(folio_copies_of_a_page_out_of_the_direct_map_are_efault),
 	KUNIT_CASE(fallocate_prepares_the_page_out_of_the_direct_map),
 	KUNIT_CASE(fault_fill_prepares_the_page_out_of_the_direct_map),
 	KUNIT_CASE(uffd_copy_prepares_the_page_after_the_copy),

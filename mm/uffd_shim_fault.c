@@ -67,6 +67,30 @@ unaccount:
 	return err;
 }
 
+/**
+ * uffd_shim_filemap_insert() - put a new folio in a type's page cache.
+ * @mapping: the page cache of a file of a memory type.
+ * @folio: a new folio, as uffd_shim_filemap_add_folio() takes it.
+ * @index: where, in pages.
+ *
+ * The way every page enters the page cache of a type's file: accounted by
+ * the type's @account, prepared by its @prepare_folio, then inserted as by
+ * uffd_shim_filemap_add_folio(). A driver's own filemap_add or fault path
+ * uses it so that its pages are counted and prepared as the shim's are
+ * (Rust's AddressSpace::add_folio() does).
+ *
+ * Return: 0 with @folio locked in the page cache; or the error of
+ * @account, @prepare_folio or uffd_shim_filemap_add_folio(), with nothing
+ * inserted, prepared or accounted.
+ */
+int uffd_shim_filemap_insert(struct address_space *mapping,
+			     struct folio *folio, pgoff_t index)
+{
+	return uffd_shim_type_insert(uffd_shim_inode_type(mapping->host),
+				     mapping, folio, index);
+}
+EXPORT_SYMBOL_GPL(uffd_shim_filemap_insert);
+
 static bool index_beyond_eof(struct inode *inode, pgoff_t index)
 {
 	return index >= DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);

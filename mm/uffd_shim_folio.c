@@ -222,12 +222,23 @@ static bool folio_range_ok(struct folio *folio, size_t offset, size_t len)
 	return offset <= folio_size(folio) && len <= folio_size(folio) - offset;
 }
 
+/* kmap_local reaches a page through the direct map: one out of it faults. */
+static bool folio_unreachable(struct folio *folio)
+{
+	return WARN_ON_ONCE(!uffd_shim_folio_direct_mapped(folio));
+}
+
 /**
  * uffd_shim_folio_zero() - fill the whole folio with zeroes.
  * @folio: a folio the caller holds a reference on.
+ *
+ * A folio out of the kernel direct map is left alone, with a warning: put
+ * it back first (uffd_shim_folio_restore_direct()).
  */
 void uffd_shim_folio_zero(struct folio *folio)
 {
+	if (folio_unreachable(folio))
+		return;
 	folio_zero_range(folio, 0, folio_size(folio));
 }
 EXPORT_SYMBOL_GPL(uffd_shim_folio_zero);
@@ -241,13 +252,16 @@ EXPORT_SYMBOL_GPL(uffd_shim_folio_zero);
  *
  * The folio is mapped with kmap_local for the copy, page by page.
  *
- * Return: 0, or -EINVAL if the range does not fit in @folio.
+ * Return: 0, -EINVAL if the range does not fit in @folio, or -EFAULT (with
+ * a warning) if @folio is out of the kernel direct map.
  */
 int uffd_shim_folio_write(struct folio *folio, size_t offset,
 			  const void *src, size_t len)
 {
 	if (!folio_range_ok(folio, offset, len))
 		return -EINVAL;
+	if (folio_unreachable(folio))
+		return -EFAULT;
 	if (!len)	/* the copy helpers map a page even for nothing */
 		return 0;
 	memcpy_to_folio(folio, offset, src, len);
@@ -262,13 +276,16 @@ EXPORT_SYMBOL_GPL(uffd_shim_folio_write);
  * @dst: destination buffer.
  * @len: bytes to copy.
  *
- * Return: 0, or -EINVAL if the range does not fit in @folio.
+ * Return: 0, -EINVAL if the range does not fit in @folio, or -EFAULT (with
+ * a warning) if @folio is out of the kernel direct map.
  */
 int uffd_shim_folio_read(struct folio *folio, size_t offset, void *dst,
 			 size_t len)
 {
 	if (!folio_range_ok(folio, offset, len))
 		return -EINVAL;
+	if (folio_unreachable(folio))
+		return -EFAULT;
 	if (!len)	/* the copy helpers map a page even for nothing */
 		return 0;
 	memcpy_from_folio(dst, folio, offset, len);
@@ -288,13 +305,16 @@ EXPORT_SYMBOL_GPL(uffd_shim_folio_read);
  * lock of a page @src maps).
  *
  * Return: 0, -EINVAL if the range does not fit in @folio, -EFAULT if any
- * byte of @src could not be read (the folio then holds a partial copy).
+ * byte of @src could not be read (the folio then holds a partial copy) or
+ * (with a warning) if @folio is out of the kernel direct map.
  */
 int uffd_shim_folio_copy_from_user(struct folio *folio, size_t offset,
 				   const void __user *src, size_t len)
 {
 	if (!folio_range_ok(folio, offset, len))
 		return -EINVAL;
+	if (folio_unreachable(folio))
+		return -EFAULT;
 	while (len) {
 		size_t chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(offset));
 		void *kaddr = kmap_local_folio(folio, offset);

@@ -167,15 +167,20 @@ static struct folio *uffd_shim_alloc_folio(struct vm_area_struct *vma,
 	return folio;
 }
 
-/* Undo an insertion that went wrong, while its lock keeps it unmapped. */
-static int filemap_add_refused(struct folio *folio)
+/*
+ * Undo an insertion that went wrong: take the folio back out of whatever
+ * page cache it went into, under its lock, which keeps it unmapped.
+ */
+static void filemap_add_undo(struct folio *folio)
 {
-	if (folio_test_locked(folio)) {
-		if (folio->mapping)
-			uffd_shim_filemap_remove_folio(folio);
-		folio_unlock(folio);
+	if (!folio_test_locked(folio)) {
+		if (!folio->mapping)
+			return;
+		folio_lock(folio);
 	}
-	return -EINVAL;
+	if (folio->mapping)
+		uffd_shim_filemap_remove_folio(folio);
+	folio_unlock(folio);
 }
 
 /* mfill fills the first page only: the rest of a large folio would be stale. */
@@ -190,12 +195,18 @@ static int uffd_shim_filemap_add(struct folio *folio, struct vm_area_struct *vma
 	if (!type->ops.filemap_add)
 		return uffd_shim_default_filemap_add(folio, vma, addr);
 	err = type->ops.filemap_add(folio, vma, addr);
-	if (err)
+	/* On error the folio must be unlocked and in no page cache. */
+	if (err) {
+		if (WARN_ON_ONCE(folio_test_locked(folio) || folio->mapping))
+			filemap_add_undo(folio);
 		return err;
+	}
 	if (WARN_ON_ONCE(!folio_test_locked(folio) ||
 			 !folio_is_at(folio, vma->vm_file->f_mapping,
-				      linear_page_index(vma, addr))))
-		return filemap_add_refused(folio);
+				      linear_page_index(vma, addr)))) {
+		filemap_add_undo(folio);
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -49,10 +49,11 @@ if [ "$SANITIZE" = 1 ]; then
 fi
 if [ "${RUST:-}" = 0 ]; then
 	KUNITCONFIGS+=(--kconfig_add CONFIG_RUST=n)
-	# Every Rust sample, scripts/new-memtype's included: kunit.py fails
-	# if a =m of kunit/.kunitconfig cannot be met.
+	# Every Rust sample (scripts/new-memtype's included), the Rust KUnit
+	# cases and the doctests: kunit.py fails if an option of
+	# kunit/.kunitconfig cannot be met.
 	for c in $(awk '/^config / { c = $2 } /depends on .*RUST/ { print c }' \
-		   "$TOP/samples/Kconfig"); do
+		   "$TOP/samples/Kconfig" "$TOP/kunit/Kconfig") RUST_KERNEL_DOCTESTS; do
 		KUNITCONFIGS+=(--kconfig_add "CONFIG_$c=n")
 	done
 	variant+=-norust

@@ -1136,7 +1136,7 @@ TEST_F(memtype, memory_limit_gives_enospc_and_keeps_nothing)
 
 	if (!memtype_device())
 		SKIP(return, "a case of fd-style types");
-	if (!path || self->pages_before < 0)
+	if (!path || !*path || self->pages_before < 0)
 		SKIP(return, "the type has no page limit to set");
 	fd = open(path, O_WRONLY);
 	ASSERT_LE(0, fd);

@@ -19,6 +19,7 @@
 
 #include <linux/types.h>
 #include <linux/mm_types.h>
+#include <uapi/linux/uffd_shim.h>
 
 struct file_operations;
 struct file_system_type;
@@ -354,6 +355,8 @@ struct folio *uffd_shim_filemap_lock_folio(struct address_space *mapping,
 					   pgoff_t index);
 int uffd_shim_filemap_add_folio(struct address_space *mapping,
 				struct folio *folio, pgoff_t index);
+int uffd_shim_filemap_insert(struct address_space *mapping,
+			     struct folio *folio, pgoff_t index);
 int uffd_shim_filemap_remove_folio(struct folio *folio);
 pgoff_t uffd_shim_vma_pgoff(struct vm_area_struct *vma, unsigned long addr);
 

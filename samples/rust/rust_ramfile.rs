@@ -6,13 +6,13 @@
 //! shim serves the file system from RAM (inodes, directories, reads, writes, fallocate, `->mmap`
 //! and the fault path); the driver only describes its memory type:
 //!
-//! 1. the userfaultfd modes it supports: MISSING, MINOR and WP;
-//! 2. page accounting, so that a size limit (the `max_pages` parameter) holds and leaks are
-//!    visible in `/sys/kernel/debug/rust_ramfile/pages`;
+//! 1. the userfaultfd modes it supports: all of them;
+//! 2. page accounting, charged and uncharged per file, so that a size limit (the `max_pages`
+//!    parameter) holds and leaks are visible in `/sys/kernel/debug/rust_ramfile/pages`;
 //! 3. the userfaultfd folio callbacks, written in Rust on `kernel::uffd_shim` rather than left to
 //!    the shim's defaults, to show how.
 //!
-//! Nothing here touches `vm_uffd_ops` or `handle_userfault()`.
+//! Nothing here touches `vm_uffd_ops` or `handle_userfault()`, and nothing is `unsafe`.
 //!
 //! ```sh
 //! mount -t rust_ramfile none /mnt
@@ -20,27 +20,21 @@
 
 use core::borrow::Borrow;
 use kernel::{
-    debugfs::{
-        Dir,
-        File, //
-    },
+    debugfs::Scope,
     prelude::*,
-    sync::{
-        aref::ARef,
-        atomic::{
-            Atomic,
-            Relaxed, //
-        },
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
     },
     uffd_shim::{
         self,
-        Folio,
-        FolioGuard,
+        defaults,
         FsType,
+        Inode,
         LockedFolio,
-        Mapping,
         MemoryType,
         Modes,
+        NewFolio,
         Registration,
         ShimVma, //
     },
@@ -59,17 +53,9 @@ module! {
     },
 }
 
-/// Pages in rust_ramfile page caches, all mounts together.
-///
-/// Every page enters through [`RustRamfileType::account`], called by the shim (fills, faults,
-/// writes, fallocate) or by [`RustRamfileType::filemap_add`], and leaves through it, with a
-/// negative count, as it leaves the page cache, whatever removed it.
-static PAGES: Atomic<i64> = Atomic::new(0);
-
 /// The page limit, 0 for none.
 ///
-/// Rust module parameters are read-only (not in sysfs): the value is fixed at load time, so
-/// reading it on every call is reading the same value.
+/// Rust module parameters are read-only (not in sysfs): the value is fixed at load time.
 fn max_pages() -> i64 {
     let value = module_parameters::max_pages.value();
     // `value()` returns `&u64` in 7.2 and `u64` from 7.3 on; `Borrow` takes either, so the
@@ -78,32 +64,47 @@ fn max_pages() -> i64 {
     i64::try_from(max).unwrap_or(i64::MAX)
 }
 
+/// Pages in rust_ramfile page caches, all mounts together: the registration's data, in a
+/// debugfs scope that shows it.
+struct Pages(Atomic<i64>);
+
 /// The memory type.
 struct RustRamfileType;
 
 #[vtable]
 impl MemoryType for RustRamfileType {
+    type Data = Scope<Pages>;
+    type FileData = ();
     const NAME: &'static CStr = c"rust_ramfile";
     const MODES: Modes = Modes::ALL;
 
-    fn account(pages: isize) -> Result {
-        let pages = i64::try_from(pages).map_err(|_| EINVAL)?;
-        let now = PAGES.fetch_add(pages, Relaxed).wrapping_add(pages);
+    fn charge(pages: &Scope<Pages>, _: &Inode<Self>, nr: usize) -> Result {
+        let nr = i64::try_from(nr).map_err(|_| ENOSPC)?;
+        let now = pages.0.fetch_add(nr, Relaxed).saturating_add(nr);
         let limit = max_pages();
 
-        if pages > 0 && limit != 0 && now > limit {
-            PAGES.add(pages.wrapping_neg(), Relaxed);
+        if limit != 0 && now > limit {
+            let _ = pages.0.fetch_sub(nr, Relaxed);
             return Err(ENOSPC);
         }
         Ok(())
     }
 
-    fn get_folio_noalloc(mapping: &Mapping, pgoff: usize) -> Result<LockedFolio> {
-        // Unlike the shim's default, this does not refuse `pgoff` at or after the end of the
-        // file: only the inode knows its size. A folio there is transient (a write fills the page
-        // before it moves the end of the file, truncation removes it), and the kernel checks the
-        // size again, under the page table lock, before it maps the folio.
-        let folio = mapping.lock_folio(pgoff).ok_or(ENOENT)?;
+    fn uncharge(pages: &Scope<Pages>, _: &Inode<Self>, nr: usize) {
+        let _ = pages
+            .0
+            .fetch_sub(i64::try_from(nr).unwrap_or(i64::MAX), Relaxed);
+    }
+
+    fn get_folio_noalloc(
+        _: &Scope<Pages>,
+        inode: &Inode<Self>,
+        pgoff: usize,
+    ) -> Result<LockedFolio> {
+        if pgoff >= inode.size_in_pages() {
+            return Err(ENOENT);
+        }
+        let folio = inode.mapping().lock_folio(pgoff).ok_or(ENOENT)?;
         if !folio.is_uptodate() {
             // Dropping `folio` unlocks it and drops the reference.
             return Err(EIO);
@@ -111,79 +112,61 @@ impl MemoryType for RustRamfileType {
         Ok(folio)
     }
 
-    fn alloc_folio(vma: &ShimVma, addr: usize) -> Result<ARef<Folio>> {
-        Folio::alloc_for_vma(vma, addr)
+    fn alloc_folio(_: &Scope<Pages>, vma: &ShimVma<Self>, addr: usize) -> Result<NewFolio> {
+        NewFolio::alloc_for_vma(vma, addr)
     }
 
-    fn filemap_add<'a>(folio: &'a Folio, vma: &ShimVma, addr: usize) -> Result<FolioGuard<'a>> {
-        let pages = isize::try_from(folio.nr_pages()).map_err(|_| EINVAL)?;
+    fn filemap_add(
+        _: &Scope<Pages>,
+        folio: NewFolio,
+        vma: &ShimVma<Self>,
+        addr: usize,
+    ) -> Result<LockedFolio> {
+        let index = vma.pgoff(addr);
+        let inode = vma.inode();
 
-        // Unlike the shim's default, this does not refuse an index at or after the end of the
-        // file with `EFAULT` up front: the kernel checks the size under the page table lock, and
-        // a folio it then refuses comes back through `filemap_remove`.
-        Self::account(pages)?;
-        // On success the guard, and with it the lock, goes back to the shim.
-        vma.mapping()
-            .add_folio(folio, vma.pgoff(addr))
-            .inspect_err(|_| {
-                // Unaccounting is never refused.
-                let _ = Self::account(-pages);
-            })
+        // The kernel checks the size again under the page table lock; this saves the work.
+        if index >= inode.size_in_pages() {
+            return Err(EFAULT);
+        }
+        // Charged through `charge` on the way in; the lock goes back to the shim.
+        inode.mapping().add_folio(folio, index)
     }
 
-    fn filemap_remove(folio: FolioGuard<'_>, vma: &ShimVma) {
-        // Leaving the page cache goes through `->free_folio`, which unaccounts the page. If the
-        // folio got mapped meanwhile it stays in the page cache, accounted, as with the default.
-        let _ = vma.mapping().remove_folio(&folio);
-        // Dropping `folio` unlocks it, as the kernel requires.
+    fn filemap_remove(_: &Scope<Pages>, folio: &LockedFolio, vma: &ShimVma<Self>) {
+        defaults::filemap_remove(folio, vma);
     }
 }
 
 static FS: FsType = FsType::new(c"rust_ramfile");
 
+#[pin_data]
 struct RustRamfile {
-    _registration: Registration<RustRamfileType>,
-    _pages: Pin<KBox<File<()>>>,
-    _debugfs: Dir,
+    #[pin]
+    registration: Registration<RustRamfileType>,
 }
 
-impl kernel::Module for RustRamfile {
-    fn init(module: &'static ThisModule) -> Result<Self> {
-        let debugfs = Dir::new(c"rust_ramfile");
-        let pages = KBox::pin_init(
-            debugfs.read_callback_file(c"pages", (), &|(), f| {
-                writeln!(f, "{}", PAGES.load(Relaxed))
-            }),
-            GFP_KERNEL,
-        )?;
+impl kernel::InPlaceModule for RustRamfile {
+    fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        // The count, and /sys/kernel/debug/rust_ramfile/pages to read it, live as long as the
+        // registration, whose data they are.
+        let pages = Scope::dir(Pages(Atomic::new(0)), c"rust_ramfile", |pages, dir| {
+            dir.read_callback_file(c"pages", pages, &|pages: &Pages, f| {
+                writeln!(f, "{}", pages.0.load(Relaxed))
+            });
+        });
 
-        // SAFETY: `module` is our own `THIS_MODULE`, nothing after this can fail, and the
-        // registration lives in the module data: it is dropped only at module exit, which cannot
-        // begin while a superblock of `FS` pins the module.
-        let registration = unsafe { Registration::<RustRamfileType>::new_ram_fs(&FS, module) }?;
-
-        pr_info!(
-            "uffd-shim API {}, features {:#x}, max_pages {}\n",
-            uffd_shim::api_version(),
-            uffd_shim::features().bits(),
-            max_pages()
-        );
-
-        Ok(Self {
-            _registration: registration,
-            _pages: pages,
-            _debugfs: debugfs,
+        try_pin_init!(Self {
+            registration <- Registration::new_ram_fs(&FS, module, pages),
         })
-    }
-}
-
-impl Drop for RustRamfile {
-    fn drop(&mut self) {
-        // Module exit runs with no mount left, so every page cache is gone: anything still
-        // accounted leaked.
-        let left = PAGES.load(Relaxed);
-        if left != 0 {
-            pr_warn!("{} pages still accounted at exit\n", left);
-        }
+        .pin_chain(|_| {
+            pr_info!(
+                "uffd-shim API {}, features {:#x}, max_pages {}\n",
+                uffd_shim::api_version(),
+                uffd_shim::features().bits(),
+                max_pages()
+            );
+            Ok(())
+        })
     }
 }
