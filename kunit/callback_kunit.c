@@ -179,7 +179,8 @@ static void continue_with_a_folio_at_another_index_is_efault(struct kunit *test)
 static void continue_with_a_folio_not_uptodate_is_efault(struct kunit *test)
 {
 	struct file *file = bad_file(test);
-	struct folio *folio = uffd_shim_folio_alloc(file->f_mapping);
+	/* Not charged: filemap_add_folio() charges it. */
+	struct folio *folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, 0);
 
 	KUNIT_ASSERT_NOT_NULL(test, folio);
 	uffd_shim_folio_write(folio, 0, "victim", sizeof("victim"));

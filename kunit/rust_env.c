@@ -58,3 +58,18 @@ unsigned long uffd_kunit_rust_user_page(const char *text)
 		return 0;
 	return addr;
 }
+
+struct folio *uffd_kunit_rust_stale_folio(struct address_space *mapping,
+					  unsigned long index)
+{
+	struct folio *folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, 0);
+
+	if (!folio)
+		return NULL;
+	if (filemap_add_folio(mapping, folio, index, GFP_KERNEL)) {
+		folio_put(folio);
+		return NULL;
+	}
+	folio_unlock(folio);
+	return folio;
+}

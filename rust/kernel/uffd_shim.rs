@@ -63,6 +63,37 @@ pub use registration::{
     Registration, //
 };
 
+/// Adds, to a mask `impl_flags!` made, what the C API and constants need.
+macro_rules! impl_c_mask {
+    ($flags:ident, $flag:ident) => {
+        impl $flags {
+            /// `self` with `flag` added; unlike `|`, usable in constants.
+            #[inline]
+            pub const fn with(self, flag: $flag) -> Self {
+                Self(self.0 | flag as u32)
+            }
+
+            /// Returns `true` if `flag` is set; unlike `contains`, usable in constants.
+            #[inline]
+            pub const fn has(self, flag: $flag) -> bool {
+                self.0 & flag as u32 != 0
+            }
+
+            /// The mask as the C API spells it.
+            #[inline]
+            pub const fn bits(self) -> u32 {
+                self.0
+            }
+
+            /// Keeps the known bits of a mask that comes from C.
+            #[inline]
+            pub const fn from_bits_truncate(bits: u32) -> Self {
+                Self(bits & Self::all_bits())
+            }
+        }
+    };
+}
+
 crate::impl_flags!(
     /// The userfaultfd registration modes of a memory type (`enum uffd_shim_mode`).
     ///
@@ -94,27 +125,11 @@ crate::impl_flags!(
     }
 );
 
+impl_c_mask!(Modes, Mode);
+
 impl Modes {
     /// Every mode.
     pub const ALL: Self = Self(Self::all_bits());
-
-    /// `self` with `mode` added; unlike `|`, usable in constants.
-    #[inline]
-    pub const fn with(self, mode: Mode) -> Self {
-        Self(self.0 | mode as u32)
-    }
-
-    /// The mask as the C API spells it.
-    #[inline]
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-
-    /// Keeps the known modes of a mask that comes from C.
-    #[inline]
-    pub(crate) const fn from_bits_truncate(bits: u32) -> Self {
-        Self(bits & Self::all_bits())
-    }
 }
 
 crate::impl_flags!(
@@ -144,13 +159,7 @@ crate::impl_flags!(
     }
 );
 
-impl Features {
-    /// The mask as the C API spells it.
-    #[inline]
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-}
+impl_c_mask!(Features, Feature);
 
 crate::impl_flags!(
     /// How a memory type wants to be served (`enum uffd_shim_flags`).
@@ -175,25 +184,7 @@ crate::impl_flags!(
     }
 );
 
-impl TypeFlags {
-    /// `self` with `flag` added; unlike `|`, usable in constants.
-    #[inline]
-    pub const fn with(self, flag: TypeFlag) -> Self {
-        Self(self.0 | flag as u32)
-    }
-
-    /// Returns `true` if `flag` is set; unlike [`TypeFlags::contains`], usable in constants.
-    #[inline]
-    pub const fn has(self, flag: TypeFlag) -> bool {
-        self.0 & flag as u32 != 0
-    }
-
-    /// The mask as the C API spells it.
-    #[inline]
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-}
+impl_c_mask!(TypeFlags, TypeFlag);
 
 crate::impl_flags!(
     /// What [`MemoryType::mmap_policy`] sees of a mapping and adds to it (`enum uffd_shim_map`).
@@ -214,19 +205,7 @@ crate::impl_flags!(
     }
 );
 
-impl MapFlags {
-    /// The mask as the C API spells it.
-    #[inline]
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-
-    /// Keeps the known flags of a mask that comes from C.
-    #[inline]
-    pub(crate) const fn from_bits_truncate(bits: u32) -> Self {
-        Self(bits & Self::all_bits())
-    }
-}
+impl_c_mask!(MapFlags, MapFlag);
 
 /// The API version of the running shim.
 ///

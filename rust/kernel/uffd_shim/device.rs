@@ -93,60 +93,37 @@ impl<T: MemoryType> MemfileDevice<T> {
     where
         Error: From<E>,
     {
-        let init = move |slot: *mut Self| {
-            // SAFETY: `slot` is valid for writes and pinned: every field stays where it is put.
-            let (registration, open, closed) = unsafe {
-                (
-                    &raw mut (*slot).registration,
-                    &raw mut (*slot).open,
-                    &raw mut (*slot).closed,
-                )
-            };
-            // SAFETY: As above.
-            unsafe { Registration::new_memfile(data).__pinned_init(registration)? };
-            // SAFETY: As above; neither initializer fails.
-            unsafe {
-                let _ = new_mutex!(0).__pinned_init(open);
-                let _ = new_condvar!().__pinned_init(closed);
-                (&raw mut (*slot).name).write(name);
-            }
-
-            let mut fops: bindings::file_operations = pin_init::zeroed();
-            fops.owner = module.as_ptr();
-            fops.open = Some(Self::open);
-            fops.release = Some(Self::release);
-            fops.unlocked_ioctl = Some(Self::ioctl);
-            fops.compat_ioctl = bindings::compat_ptr_ioctl;
-            // SAFETY: As above; `Opaque<T>` has the layout of `T`.
-            let fops_slot = unsafe { (&raw mut (*slot).fops).cast::<bindings::file_operations>() };
-            // SAFETY: As above.
-            unsafe { fops_slot.write(fops) };
-
-            let mut misc: bindings::miscdevice = pin_init::zeroed();
-            misc.minor = bindings::MISC_DYNAMIC_MINOR as c_int;
-            misc.name = name.as_char_ptr();
-            misc.fops = fops_slot;
-            // SAFETY: As above.
-            let misc_slot = unsafe { (&raw mut (*slot).misc).cast::<bindings::miscdevice>() };
-            // SAFETY: As above.
-            unsafe { misc_slot.write(misc) };
-            // SAFETY: `misc_slot` holds a `struct miscdevice` with its name and pinned fops set,
-            // pinned until `drop`, which deregisters it; every other field is initialized.
-            if let Err(err) = to_result(unsafe { bindings::misc_register(misc_slot) }) {
-                // SAFETY: These were initialized above and are not used again.
-                unsafe {
-                    core::ptr::drop_in_place(closed);
-                    core::ptr::drop_in_place(open);
-                    core::ptr::drop_in_place(registration);
-                }
-                return Err(err);
-            }
-            // INVARIANT: `misc` is registered with `fops`, and no file is open.
-            Ok(())
-        };
-        // SAFETY: On success every field is initialized (`_pin` is a ZST); on failure nothing is
-        // left initialized. The closure does not move the value out of `slot`.
-        unsafe { pin_init::pin_init_from_closure(init) }
+        try_pin_init!(&this in Self {
+            registration <- Registration::new_memfile(data),
+            name,
+            open <- new_mutex!(0),
+            closed <- new_condvar!(),
+            fops <- Opaque::ffi_init(move |slot: *mut bindings::file_operations| {
+                let mut fops: bindings::file_operations = pin_init::zeroed();
+                fops.owner = module.as_ptr();
+                fops.open = Some(Self::open);
+                fops.release = Some(Self::release);
+                fops.unlocked_ioctl = Some(Self::ioctl);
+                fops.compat_ioctl = bindings::compat_ptr_ioctl;
+                // SAFETY: `slot` is valid for writes.
+                unsafe { slot.write(fops) };
+            }),
+            misc <- Opaque::try_ffi_init(move |slot: *mut bindings::miscdevice| {
+                let mut misc: bindings::miscdevice = pin_init::zeroed();
+                misc.minor = bindings::MISC_DYNAMIC_MINOR as c_int;
+                misc.name = name.as_char_ptr();
+                // SAFETY: `fops` is initialized, pinned with the rest of `this`; `Opaque<T>` has
+                // the layout of `T`.
+                misc.fops = unsafe { (&raw mut (*this.as_ptr()).fops).cast() };
+                // SAFETY: `slot` is valid for writes.
+                unsafe { slot.write(misc) };
+                // SAFETY: `slot` holds a `struct miscdevice` with its name and pinned fops set,
+                // pinned until `drop`, which deregisters it; every other field is initialized.
+                // INVARIANT: on success, `misc` is registered with `fops`, and no file is open.
+                to_result(unsafe { bindings::misc_register(slot) })
+            }),
+            _pin: PhantomPinned,
+        }? Error)
     }
 
     /// The memory type's registration.

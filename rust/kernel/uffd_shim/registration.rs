@@ -29,10 +29,7 @@ use crate::{
 };
 use core::{
     marker::PhantomPinned,
-    ptr::{
-        self,
-        NonNull, //
-    },
+    ptr::NonNull, //
 };
 
 /// A file system type served from RAM by the shim, for [`Registration::new_ram_fs`].
@@ -153,61 +150,33 @@ unsafe impl<T: MemoryType> Send for Registration<T> {}
 unsafe impl<T: MemoryType> Sync for Registration<T> {}
 
 impl<T: MemoryType> Registration<T> {
-    /// Initializes `data`, then registers `T` with it; `fs` is then registered for it, if given.
+    /// Registers `T` with `data`, and `fs` for it, if given.
     ///
     /// # Safety
     ///
-    /// `fs`, if given, must have its `busy` flag taken by the caller and its owner set.
-    unsafe fn init<E>(
-        data: impl PinInit<T::Data, E>,
+    /// `data` must point to the initialized `data` of the registration being initialized, which
+    /// is pinned and dropped only after the type is unregistered. `fs`, if given, must have its
+    /// `busy` flag taken by the caller and its owner set.
+    unsafe fn register(
+        data: *mut T::Data,
         fs: Option<&'static FsType>,
-    ) -> impl PinInit<Self, Error>
-    where
-        Error: From<E>,
-    {
-        let init = move |slot: *mut Self| {
-            // SAFETY: `slot` is valid for writes, and pinned: `data` stays where it is put.
-            let data_slot = unsafe { &raw mut (*slot).data };
-            // SAFETY: As above.
-            unsafe { data.__pinned_init(data_slot).map_err(Error::from)? };
-            // SAFETY: `OPS` is a valid ops table, which the function copies; its `name` is static
-            // and its callbacks are functions of `OpsTable<T>`. `data_slot` is initialized and
-            // stays valid until `drop`, which unregisters first.
-            let type_ = from_err_ptr(unsafe {
-                bindings::uffd_shim_register_data(&OpsTable::<T>::OPS, data_slot.cast())
-            })
-            .and_then(|type_| NonNull::new(type_).ok_or(EINVAL));
-            let type_ = match type_ {
-                Ok(type_) => type_,
-                Err(err) => {
-                    // SAFETY: `data` was initialized above and is not used again.
-                    unsafe { ptr::drop_in_place(data_slot) };
-                    return Err(err);
-                }
-            };
-            if let Some(fs) = fs {
-                // SAFETY: `type_` was just registered, without a file system. `fs` is in static
-                // storage, with its name and owner set, and unregistered: its `busy` flag is ours.
-                let ret = unsafe { bindings::uffd_shim_register_fs(type_.as_ptr(), fs.as_raw()) };
-                if let Err(err) = to_result(ret) {
-                    // SAFETY: `type_` is registered and has no file: it has no file system.
-                    unsafe { bindings::uffd_shim_unregister(type_.as_ptr()) };
-                    // SAFETY: As above.
-                    unsafe { ptr::drop_in_place(data_slot) };
-                    return Err(err);
-                }
+    ) -> Result<NonNull<bindings::uffd_shim_type>> {
+        // SAFETY: `OPS` is a valid ops table, which the function copies; its `name` is static and
+        // its callbacks are functions of `OpsTable<T>`. `data` stays valid until the type is
+        // unregistered (requirements of this function).
+        let type_ = unsafe { bindings::uffd_shim_register_data(&OpsTable::<T>::OPS, data.cast()) };
+        let type_ = NonNull::new(from_err_ptr(type_)?).ok_or(EINVAL)?;
+        if let Some(fs) = fs {
+            // SAFETY: `type_` was just registered, without a file system. `fs` is in static
+            // storage, with its name and owner set, and unregistered: its `busy` flag is ours.
+            let ret = unsafe { bindings::uffd_shim_register_fs(type_.as_ptr(), fs.as_raw()) };
+            if let Err(err) = to_result(ret) {
+                // SAFETY: `type_` is registered and has no file: it has no file system.
+                unsafe { bindings::uffd_shim_unregister(type_.as_ptr()) };
+                return Err(err);
             }
-            // SAFETY: `slot` is valid for writes.
-            unsafe {
-                (&raw mut (*slot).type_).write(type_);
-                (&raw mut (*slot).fs).write(fs);
-            }
-            // INVARIANT: `type_` is registered with `data`, and `fs`, if any, for it.
-            Ok(())
-        };
-        // SAFETY: On success every field is initialized (`_pin` is a ZST); on failure, nothing is
-        // left initialized. The closure does not move the value out of `slot`.
-        unsafe { pin_init::pin_init_from_closure(init) }
+        }
+        Ok(type_)
     }
 
     /// Registers `T`, a type of memory files ([`TypeFlag::Memfile`]), with `data`.
@@ -218,15 +187,19 @@ impl<T: MemoryType> Registration<T> {
     where
         Error: From<E>,
     {
-        let init = move |slot: *mut Self| {
-            if !T::FLAGS.has(TypeFlag::Memfile) {
-                return Err(EINVAL);
-            }
-            // SAFETY: No file system is given.
-            unsafe { Self::init(data, None).__pinned_init(slot) }
-        };
-        // SAFETY: The closure initializes `slot` through `init`, or fails leaving nothing.
-        unsafe { pin_init::pin_init_from_closure(init) }
+        try_pin_init!(&this in Self {
+            data <- data,
+            type_: {
+                if !T::FLAGS.has(TypeFlag::Memfile) {
+                    Err::<(), Error>(EINVAL)?;
+                }
+                // SAFETY: `data` is initialized, pinned with the rest of `this`, and dropped
+                // after `drop` unregisters the type.
+                unsafe { Self::register(&raw mut (*this.as_ptr()).data, None)? }
+            },
+            fs: None,
+            _pin: PhantomPinned,
+        }? Error)
     }
 
     /// Registers `T` with `data` and the file system `fs`, served from RAM by the shim.
@@ -246,27 +219,30 @@ impl<T: MemoryType> Registration<T> {
     where
         Error: From<E>,
     {
-        let init = move |slot: *mut Self| {
-            // `register_filesystem()` would BUG on a `.`.
-            if T::FLAGS.has(TypeFlag::Memfile) || fs.name.to_bytes().contains(&b'.') {
-                return Err(EINVAL);
-            }
-            if fs.busy.xchg(true, Full) {
-                return Err(EBUSY);
-            }
-            // SAFETY: `fs` is a static, valid for writes through its `Opaque`. We just took
-            // `busy`: `fs` is not registered, and an earlier registration of it unregistered it,
-            // which waited for its last superblock: the kernel does not read `owner` now.
-            unsafe { (*fs.as_raw()).owner = module.as_ptr() };
-            // SAFETY: `busy` is ours and the owner set.
-            let ret = unsafe { Self::init(data, Some(fs)).__pinned_init(slot) };
-            if ret.is_err() {
-                fs.busy.store(false, Release);
-            }
-            ret
-        };
-        // SAFETY: The closure initializes `slot` through `init`, or fails leaving nothing.
-        unsafe { pin_init::pin_init_from_closure(init) }
+        try_pin_init!(&this in Self {
+            data <- data,
+            type_: {
+                // `register_filesystem()` would BUG on a `.`.
+                if T::FLAGS.has(TypeFlag::Memfile) || fs.name.to_bytes().contains(&b'.') {
+                    Err::<(), Error>(EINVAL)?;
+                }
+                if fs.busy.xchg(true, Full) {
+                    Err::<(), Error>(EBUSY)?;
+                }
+                // SAFETY: `fs` is a static, valid for writes through its `Opaque`. We just took
+                // `busy`: `fs` is not registered, and an earlier registration of it unregistered
+                // it, which waited for its last superblock: the kernel does not read `owner` now.
+                unsafe { (*fs.as_raw()).owner = module.as_ptr() };
+                // SAFETY: As in `new_memfile`; `busy` is ours and the owner set.
+                let type_ = unsafe { Self::register(&raw mut (*this.as_ptr()).data, Some(fs)) };
+                if type_.is_err() {
+                    fs.busy.store(false, Release);
+                }
+                type_?
+            },
+            fs: Some(fs),
+            _pin: PhantomPinned,
+        }? Error)
     }
 
     /// The registration's data, which the callbacks get too.

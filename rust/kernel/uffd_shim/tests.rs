@@ -327,7 +327,6 @@ impl MemoryType for Misbehaving {
 
 /// The misbehaving type, registered, with a file, and the victim folio.
 struct Scene {
-    victim: Option<ARef<Folio>>,
     files: KVec<ARef<File>>,
     registration: Pin<KBox<Registration<Misbehaving>>>,
 }
@@ -350,33 +349,30 @@ impl Scene {
             )?;
         }
         Ok(Self {
-            victim: None,
             files,
             registration,
         })
     }
 
-    fn set_victim(&mut self, folio: ARef<Folio>) {
-        self.registration.data().lock().victim = Some(folio.clone());
-        self.victim = Some(folio);
-    }
-
-    /// Lock state, reference count and first bytes of the victim, once the type let go of it.
-    fn victim_state(&self) -> (bool, i32, [u8; 8]) {
-        self.registration.data().lock().victim = None;
-        self.victim.as_ref().map_or((false, 0, [0; 8]), |folio| {
-            (folio.is_locked(), folio.refcount(), text_of(folio))
-        })
-    }
-
-    fn continue_page_1(&self) -> isize {
+    /// Has `get_folio_noalloc` hand out `victim` for `UFFDIO_CONTINUE` of page 1 of the first
+    /// file, then ends the scene. Returns the ioctl's result, the victim's reference count
+    /// before, and its lock state, reference count and first bytes after.
+    fn continue_with(self, victim: ARef<Folio>) -> (isize, i32, (bool, i32, [u8; 8])) {
+        let refs = victim.refcount();
+        self.registration.data().lock().victim = Some(victim.clone());
         // SAFETY: The file is valid; the function maps it in the case's mm and registers it, with
         // the KUnit test of the current thread.
-        unsafe { bindings::uffd_kunit_rust_continue(self.files[0].as_ptr(), 1) as isize }
+        let ret = unsafe { bindings::uffd_kunit_rust_continue(self.files[0].as_ptr(), 1) };
+        self.registration.data().lock().victim = None;
+        // Read before the scene ends: its files' truncation would wait for a lock left held.
+        let (locked, refs_after) = (victim.is_locked(), victim.refcount());
+        let text = if locked { [0; 8] } else { text_of(&victim) };
+        drop(self);
+        (ret as isize, refs, (locked, refs_after, text))
     }
 
     fn copy_page_1(&self) -> isize {
-        // SAFETY: As for `continue_page_1`; the fill string is NUL-terminated.
+        // SAFETY: As in `continue_with`; the fill string is NUL-terminated.
         unsafe {
             bindings::uffd_kunit_rust_copy(self.files[0].as_ptr(), 1, c"copy".as_char_ptr())
                 as isize
@@ -394,80 +390,52 @@ mod misuse {
 
     #[test]
     fn continue_with_a_folio_of_another_file_is_efault() -> Result {
-        let mut scene = Scene::new(Misdeed::GiveVictim)?;
+        let scene = Scene::new(Misdeed::GiveVictim)?;
         let victim = cached_folio(mapping_of(&scene.files[1]), 1, b"victim\0")?;
-        let refs = victim.refcount();
-        scene.set_victim(victim);
-        let ret = scene.continue_page_1();
-        let state = scene.victim_state();
-        drop(scene);
-
+        let (ret, refs, after) = scene.continue_with(victim);
         assert_eq!(ret, errno(EFAULT));
-        assert_eq!(state, (false, refs, *b"victim\0\0"));
+        assert_eq!(after, (false, refs, *b"victim\0\0"));
         Ok(())
     }
 
     #[test]
     fn continue_with_a_folio_at_another_index_is_efault() -> Result {
-        let mut scene = Scene::new(Misdeed::GiveVictim)?;
+        let scene = Scene::new(Misdeed::GiveVictim)?;
         let victim = cached_folio(mapping_of(&scene.files[0]), 2, b"victim\0")?;
-        let refs = victim.refcount();
-        scene.set_victim(victim);
-        let ret = scene.continue_page_1();
-        let state = scene.victim_state();
-        drop(scene);
-
+        let (ret, refs, after) = scene.continue_with(victim);
         assert_eq!(ret, errno(EFAULT));
-        assert_eq!(state, (false, refs, *b"victim\0\0"));
+        assert_eq!(after, (false, refs, *b"victim\0\0"));
         Ok(())
     }
 
     #[test]
     fn continue_with_a_removed_folio_is_efault() -> Result {
-        let mut scene = Scene::new(Misdeed::GiveVictim)?;
+        let scene = Scene::new(Misdeed::GiveVictim)?;
         let mapping = mapping_of(&scene.files[0]);
         let victim = cached_folio(mapping, 1, b"victim\0")?;
         let locked = LockedFolio::lock(victim.clone());
         let removed = mapping.remove_folio(&locked);
         drop(locked);
-        let refs = victim.refcount();
-        scene.set_victim(victim);
-        let ret = scene.continue_page_1();
-        let state = scene.victim_state();
-        drop(scene);
+        let (ret, refs, after) = scene.continue_with(victim);
 
         assert_eq!(removed, Ok(()));
         assert_eq!(ret, errno(EFAULT));
-        assert_eq!(state, (false, refs, *b"victim\0\0"));
+        assert_eq!(after, (false, refs, *b"victim\0\0"));
         Ok(())
     }
 
     #[test]
     fn continue_with_a_folio_not_uptodate_is_efault() -> Result {
-        let mut scene = Scene::new(Misdeed::GiveVictim)?;
+        let scene = Scene::new(Misdeed::GiveVictim)?;
         let mapping = mapping_of(&scene.files[0]);
         // Safe Rust cannot make one: `add_folio` marks what it inserts uptodate. C can.
-        // SAFETY: `mapping` is valid; the function returns a zeroed folio with a reference.
-        let ptr = unsafe { bindings::uffd_shim_folio_alloc(mapping.as_raw()) };
+        // SAFETY: `mapping` is valid; the function returns a folio with a reference, or NULL.
+        let ptr = unsafe { bindings::uffd_kunit_rust_stale_folio(mapping.as_raw(), 1) };
         let ptr = NonNull::new(ptr).ok_or(ENOMEM)?;
         // SAFETY: The reference is ours.
         let victim = unsafe { Folio::from_owned(ptr) };
-        // SAFETY: `victim` is new, unlocked and in no page cache; `filemap_add_folio()` returns
-        // it locked in `mapping` on success, and we unlock it.
-        let added = unsafe {
-            bindings::filemap_add_folio(mapping.as_raw(), victim.as_raw(), 1, bindings::GFP_KERNEL)
-        };
-        if added == 0 {
-            // SAFETY: `filemap_add_folio()` left the lock with us.
-            unsafe { bindings::folio_unlock(victim.as_raw()) };
-        }
-        let refs = victim.refcount();
-        scene.set_victim(victim);
-        let ret = scene.continue_page_1();
-        let (locked, refs_after, _) = scene.victim_state();
-        drop(scene);
+        let (ret, refs, (locked, refs_after, _)) = scene.continue_with(victim);
 
-        assert_eq!(added, 0);
         assert_eq!(ret, errno(EFAULT));
         assert!(!locked);
         assert_eq!(refs_after, refs);
