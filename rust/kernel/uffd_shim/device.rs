@@ -17,11 +17,11 @@ use crate::{
         flags::O_CLOEXEC,
         FileDescriptorReservation, //
     },
-    new_condvar, new_mutex,
+    new_condvar, new_spinlock,
     prelude::*,
     sync::{
         CondVar,
-        Mutex, //
+        SpinLock, //
     },
     types::Opaque,
     uaccess::{
@@ -58,8 +58,10 @@ pub struct MemfileDevice<T: MemoryType> {
     #[pin]
     registration: Registration<T>,
     name: &'static CStr,
+    /// A spinlock, not a mutex: `release()` must not touch the lock once the dropping thread
+    /// can see the count at zero, and `mutex_unlock()` may.
     #[pin]
-    open: Mutex<usize>,
+    open: SpinLock<usize>,
     #[pin]
     closed: CondVar,
     #[pin]
@@ -70,8 +72,8 @@ pub struct MemfileDevice<T: MemoryType> {
     _pin: PhantomPinned,
 }
 
-// SAFETY: `registration` is `Send`; the C structs are only touched by `misc_register()` and
-// `misc_deregister()`, which may run on any thread.
+// SAFETY: `registration` is `Send`; the C structs are used by the misc core (register, open,
+// deregister) under its own lock and the open count under its spinlock, from any thread.
 unsafe impl<T: MemoryType> Send for MemfileDevice<T> {}
 
 // SAFETY: Shared references only reach the registration, which is `Sync`, and the lock.
@@ -96,7 +98,7 @@ impl<T: MemoryType> MemfileDevice<T> {
         try_pin_init!(&this in Self {
             registration <- Registration::new_memfile(data),
             name,
-            open <- new_mutex!(0),
+            open <- new_spinlock!(0),
             closed <- new_condvar!(),
             fops <- Opaque::ffi_init(move |slot: *mut bindings::file_operations| {
                 let mut fops: bindings::file_operations = pin_init::zeroed();
