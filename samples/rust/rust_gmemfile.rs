@@ -9,7 +9,8 @@
 //! 2. shared mappings only, left out of core dumps;
 //! 3. pages out of the kernel direct map for as long as they are in a file, and scrubbed as they
 //!    leave;
-//! 4. page accounting per file and for the module, with a limit.
+//! 4. page accounting per file and for the module, with a limit (`max_pages`, writable in
+//!    debugfs).
 //!
 //! Every userfaultfd mode works on it. Its counters are in `/sys/kernel/debug/rust_gmemfile/`.
 //! Nothing here is `unsafe`.
@@ -48,7 +49,7 @@ module! {
         },
         max_pages: u64 {
             default: 0,
-            description: "Limit on rust_gmemfile pages, all files (0: none)",
+            description: "Initial limit on rust_gmemfile pages, all files (0: none)",
         },
     },
 }
@@ -68,6 +69,10 @@ static UNMAPPED: Atomic<i64> = Atomic::new(0);
 struct Counters {
     /// Pages held by all files together.
     pages: Atomic<u64>,
+    /// The limit on `pages`, 0 for none: the `max_pages` parameter at load time, then what is
+    /// written to `/sys/kernel/debug/rust_gmemfile/max_pages` (parameters of Rust modules are
+    /// not writable).
+    max_pages: Atomic<u64>,
 }
 
 /// The memory type.
@@ -93,7 +98,7 @@ impl MemoryType for RustGmemfileType {
 
     fn charge(counters: &Scope<Counters>, inode: &Inode<Self>, nr: usize) -> Result {
         let nr = u64::try_from(nr).map_err(|_| ENOSPC)?;
-        let limit = param(module_parameters::max_pages.value());
+        let limit = counters.max_pages.load(Relaxed);
         let now = counters.pages.fetch_add(nr, Relaxed).saturating_add(nr);
 
         if limit != 0 && now > limit {
@@ -146,6 +151,7 @@ impl kernel::InPlaceModule for RustGmemfile {
     fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         let counters = Counters {
             pages: Atomic::new(0),
+            max_pages: Atomic::new(param(module_parameters::max_pages.value())),
         };
         let counters = Scope::dir(counters, c"rust_gmemfile", |counters, dir| {
             dir.read_callback_file(c"pages", counters, &|counters: &Counters, f| {
@@ -154,6 +160,7 @@ impl kernel::InPlaceModule for RustGmemfile {
             dir.read_callback_file(c"unmapped", counters, &|_: &Counters, f| {
                 writeln!(f, "{}", UNMAPPED.load(Relaxed))
             });
+            dir.read_write_file(c"max_pages", &counters.max_pages);
         });
 
         try_pin_init!(Self {
