@@ -4,8 +4,10 @@
  *
  *   uffd_bench NAME=DIR ... [shmem] [anon]
  *
- * NAME=DIR is a mount of a memory type (files are created in DIR), shmem
- * uses memfds, anon private anonymous memory. For each type, mode and
+ * NAME=DIR is a mount of a memory type (files are created in DIR) or, for
+ * an fd-style type, its device (NAME=/dev/NAME: files come from its
+ * UFFD_SHIM_IOC_CREATE ioctl); shmem uses memfds, anon private anonymous
+ * memory. For each type, mode and
  * number of faulting threads (1, 2, 4) it prints one CSV line:
  *
  *   type,mode,threads,faults,seconds,faults_per_second
@@ -36,6 +38,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/uffd_shim.h>
 
 #include "../selftests/uffd_user.h"
 
@@ -131,6 +135,17 @@ static int open_target(const struct target *tg, long len)
 
 	if (tg->anon)
 		return -1;
+	if (tg->dir && !strncmp(tg->dir, "/dev/", 5)) {
+		/* A memory file has its size from birth: no ftruncate(). */
+		struct uffd_shim_create req = { .size = len };
+		int dev = open(tg->dir, O_RDWR);
+
+		fd = dev < 0 ? -1 : ioctl(dev, UFFD_SHIM_IOC_CREATE, &req);
+		if (fd < 0)
+			die("creating a memory file");
+		close(dev);
+		return fd;
+	}
 	if (tg->dir) {
 		snprintf(path, sizeof(path), "%s/uffd_bench", tg->dir);
 		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
