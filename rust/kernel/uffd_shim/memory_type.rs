@@ -105,9 +105,11 @@ impl<T: MemoryType> Deref for ShimVma<T> {
 /// signatures express: `get_folio_noalloc` returns a [`LockedFolio`]; `alloc_folio` returns a
 /// [`NewFolio`]; `filemap_add` consumes that [`NewFolio`] and returns it locked in the page
 /// cache; `filemap_remove` borrows it locked, and the abstraction unlocks it after. The shim
-/// checks what they return before the kernel uses it: a folio of another file, at another index,
-/// not uptodate or large is refused with a warning, and the operation fails (`UFFDIO_CONTINUE`
-/// with `EFAULT`, `UFFDIO_COPY` with `EINVAL`).
+/// checks what they return before the kernel uses it, and refuses with a warning: a folio from
+/// `get_folio_noalloc` that is unlocked, large, not uptodate, of another file or at another
+/// index (`UFFDIO_CONTINUE` fails with `EFAULT`); a folio from `alloc_folio` that is not new
+/// (`ENOMEM`); a `filemap_add` that left the folio anywhere but at the index `addr` maps
+/// (`EINVAL`).
 ///
 /// Implementing [`MemoryType::filemap_add`] without [`MemoryType::filemap_remove`], or
 /// [`MemoryType::charge`] without [`MemoryType::uncharge`], or the other way round, fails the
@@ -147,7 +149,8 @@ impl<T: MemoryType> Deref for ShimVma<T> {
 /// }
 ///
 /// let registration = KBox::pin_init(Registration::<Counted>::new_memfile(()), GFP_KERNEL)?;
-/// let file = registration.create_file(c"[doc_counted]", 4 * kernel::page::PAGE_SIZE, Atomic::new(0))?;
+/// let size = 4 * kernel::page::PAGE_SIZE;
+/// let file = registration.create_file(c"[doc_counted]", size, Atomic::new(0))?;
 /// // Memory files may be mapped, written and fallocated; dropping the last reference frees them,
 /// // and the registration waits for that.
 /// drop(file);
