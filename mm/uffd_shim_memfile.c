@@ -48,10 +48,15 @@ static struct uffd_shim_type *mem_type(const struct inode *inode)
 
 /* --- Population ---------------------------------------------------- */
 
+/*
+ * Not zeroed: the copy fills the whole page, and a page it did not fill is
+ * never inserted.
+ */
 static int mem_write_page(struct inode *inode, pgoff_t index,
 			  struct iov_iter *from)
 {
-	struct folio *folio = uffd_shim_folio_alloc(inode->i_mapping);
+	gfp_t gfp = mapping_gfp_mask(inode->i_mapping);
+	struct folio *folio = uffd_shim_alloc_charged(gfp, NULL, gfp);
 	size_t copied;
 	int err;
 

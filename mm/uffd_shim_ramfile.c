@@ -56,15 +56,35 @@ static struct folio *ram_get_folio(struct inode *inode, pgoff_t index,
 	}
 }
 
-static int ram_begin(struct address_space *mapping, loff_t pos,
-		     struct folio **foliop)
-{
-	bool created = false;
-	struct folio *folio = ram_get_folio(mapping->host, pos >> PAGE_SHIFT,
-					    &created);
+/* In *fsdata: the folio of a whole-page write into a hole, not inserted yet. */
+#define RAM_DETACHED ((void *)1)
 
-	if (IS_ERR(folio))
-		return PTR_ERR(folio);
+/*
+ * A write of a whole page into a hole fills a new folio that is in no page
+ * cache: it need not be zeroed first, as nobody can see it before
+ * ram_end_detached() inserts it full. Any other write fills the page-cache
+ * folio.
+ */
+static int ram_begin(struct address_space *mapping, loff_t pos,
+		     unsigned int len, struct folio **foliop, void **fsdata)
+{
+	pgoff_t index = pos >> PAGE_SHIFT;
+	struct folio *folio = uffd_shim_filemap_lock_folio(mapping, index);
+	gfp_t gfp = mapping_gfp_mask(mapping);
+	bool created;
+
+	/* generic_perform_write() passes it again when it retries a page. */
+	*fsdata = NULL;
+	if (!folio && !offset_in_page(pos) && len == PAGE_SIZE) {
+		folio = uffd_shim_alloc_charged(gfp, NULL, gfp);
+		if (!folio)
+			return -ENOMEM;
+		*fsdata = RAM_DETACHED;
+	} else if (!folio) {
+		folio = ram_get_folio(mapping->host, index, &created);
+		if (IS_ERR(folio))
+			return PTR_ERR(folio);
+	}
 	*foliop = folio;
 	return 0;
 }
@@ -84,6 +104,39 @@ static int ram_end(struct address_space *mapping, loff_t pos,
 }
 
 /*
+ * Insert a detached folio once the copy filled it. A short copy, or a
+ * fault or fill that populated the page meanwhile, returns 0: the
+ * caller, generic_perform_write(), then writes again through the page cache.
+ */
+static int ram_end_detached(struct address_space *mapping, loff_t pos,
+			    unsigned int copied, struct folio *folio)
+{
+	struct inode *inode = mapping->host;
+	int err = 0;
+
+	if (WARN_ON_ONCE(folio->mapping))
+		return ram_end(mapping, pos, copied, folio);
+	if (copied == PAGE_SIZE) {
+		__folio_mark_uptodate(folio);
+		err = uffd_shim_type_insert(uffd_shim_inode_type(inode), mapping,
+					    folio, pos >> PAGE_SHIFT);
+		if (!err)
+			return ram_end(mapping, pos, copied, folio);
+	}
+	folio_put(folio);
+	return err == -EEXIST ? 0 : err;
+}
+
+static int ram_write_end_any(struct address_space *mapping, loff_t pos,
+			     unsigned int copied, struct folio *folio,
+			     void *fsdata)
+{
+	if (fsdata == RAM_DETACHED)
+		return ram_end_detached(mapping, pos, copied, folio);
+	return ram_end(mapping, pos, copied, folio);
+}
+
+/*
  * ->write_begin/->write_end take a kiocb since 6.17, a file before: the
  * right pair is picked by the type of the tree's own members.
  */
@@ -92,7 +145,7 @@ static int __maybe_unused ram_write_begin(const struct kiocb *iocb,
 					  loff_t pos, unsigned int len,
 					  struct folio **foliop, void **fsdata)
 {
-	return ram_begin(mapping, pos, foliop);
+	return ram_begin(mapping, pos, len, foliop, fsdata);
 }
 
 static int __maybe_unused ram_write_end(const struct kiocb *iocb,
@@ -101,7 +154,7 @@ static int __maybe_unused ram_write_end(const struct kiocb *iocb,
 					unsigned int copied, struct folio *folio,
 					void *fsdata)
 {
-	return ram_end(mapping, pos, copied, folio);
+	return ram_write_end_any(mapping, pos, copied, folio, fsdata);
 }
 
 static int __maybe_unused ram_write_begin_file(struct file *file,
@@ -110,7 +163,7 @@ static int __maybe_unused ram_write_begin_file(struct file *file,
 					       struct folio **foliop,
 					       void **fsdata)
 {
-	return ram_begin(mapping, pos, foliop);
+	return ram_begin(mapping, pos, len, foliop, fsdata);
 }
 
 static int __maybe_unused ram_write_end_file(struct file *file,
@@ -119,7 +172,7 @@ static int __maybe_unused ram_write_end_file(struct file *file,
 					     unsigned int copied,
 					     struct folio *folio, void *fsdata)
 {
-	return ram_end(mapping, pos, copied, folio);
+	return ram_write_end_any(mapping, pos, copied, folio, fsdata);
 }
 
 #define WRITE_BEGIN_TAKES_KIOCB						\

@@ -288,6 +288,75 @@ TEST_F(memtype, pwrite_then_pread_returns_the_bytes)
 	EXPECT_EQ(self->len, lseek(self->fd, 0, SEEK_END));
 }
 
+TEST_F(memtype, whole_page_write_into_a_hole_reads_back_and_counts_one_page)
+{
+	char *in = malloc(page_size), *out = malloc(page_size);
+
+	ASSERT_TRUE(in && out);
+	fill_pattern(in, page_size, 4);
+	ASSERT_EQ(page_size, pwrite(self->fd, in, page_size, page_size));
+	ASSERT_EQ(0, peek(self->fd, out, page_size, page_size));
+	EXPECT_EQ(0, memcmp(in, out, page_size));
+	if (self->pages_before >= 0)
+		EXPECT_EQ(self->pages_before + 1, memtype_pages());
+	free(in);
+	free(out);
+}
+
+/* A page-sized source whose first half is readable and second half not. */
+static char *half_unreadable_source(void)
+{
+	char *buf = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (buf == MAP_FAILED)
+		return NULL;
+	fill_pattern(buf, page_size, 5);
+	if (mprotect(buf + page_size, page_size, PROT_NONE)) {
+		munmap(buf, 2 * page_size);
+		return NULL;
+	}
+	return buf + page_size / 2;
+}
+
+TEST_F(memtype, whole_page_write_from_a_half_unreadable_buffer_writes_half)
+{
+	char *src, *out, *zero;
+	long half = page_size / 2;
+
+	if (memtype_device())
+		SKIP(return, "fd-style type: whole pages or nothing");
+	src = half_unreadable_source();
+	out = malloc(page_size);
+	zero = calloc(1, page_size);
+	ASSERT_TRUE(src && out && zero);
+	EXPECT_EQ(half, pwrite(self->fd, src, page_size, 0));
+	ASSERT_EQ(page_size, pread(self->fd, out, page_size, 0));
+	EXPECT_EQ(0, memcmp(src, out, half));
+	EXPECT_EQ(0, memcmp(zero, out + half, half));
+	munmap(src - half, 2 * page_size);
+	free(out);
+	free(zero);
+}
+
+/* The teardown checks that no page was counted. */
+TEST_F(memtype, memfile_write_from_a_half_unreadable_buffer_is_efault_and_leaves_a_hole)
+{
+	char *src;
+
+	if (!memtype_device())
+		SKIP(return, "a case of fd-style types");
+	src = half_unreadable_source();
+	ASSERT_NE(NULL, src);
+	EXPECT_EQ(-1, pwrite(self->fd, src, page_size, 0));
+	EXPECT_EQ(EFAULT, errno);
+	/* The hole is still one: a whole-page write into it succeeds. */
+	EXPECT_EQ(0, seed_page(self->fd, 0, 6));
+	EXPECT_EQ(0, fallocate(self->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, page_size));
+	munmap(src - page_size / 2, 2 * page_size);
+}
+
 TEST_F(memtype, write_beyond_eof_extends_the_file)
 {
 	struct stat st;

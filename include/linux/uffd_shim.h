@@ -204,9 +204,10 @@ enum uffd_shim_map {
  *	hole, write(), fallocate, UFFDIO_COPY, UFFDIO_ZEROPAGE), after
  *	@account, once the folio holds its final contents and is uptodate,
  *	before it is inserted: nothing can see it yet, and it is not locked.
- *	One exception: write() on a RAM-fs file copies its data in after the
- *	insertion, under the folio lock, as every page-cache write does;
- *	memory files copy first. Return 0, or a negative errno to refuse the
+ *	One exception: write() of part of a page, or over a populated
+ *	page, of a RAM-fs file copies its data in after the insertion, under
+ *	the folio lock, as every page-cache write does; a whole page written
+ *	into a hole, and memory files, copy first. Return 0, or a negative errno to refuse the
  *	page (the operation then fails with it). A prepared folio that then
  *	fails to enter the page cache is handed to @free_folio, as one that
  *	leaves it later is. With @account it needs @unaccount.
