@@ -21,6 +21,8 @@
 //!
 //! - [`Folio`]: a shared folio, owned as [`ARef<Folio>`](crate::sync::aref::ARef) or borrowed;
 //! - [`NewFolio`]: a new folio nobody else sees, the only form that can enter a page cache;
+//! - [`UnfilledFolio`]: a new folio whose contents the kernel fills (`UFFDIO_COPY`,
+//!   `UFFDIO_ZEROPAGE`);
 //! - [`LockedFolio`]: a reference together with the folio lock.
 
 use crate::{
@@ -51,7 +53,8 @@ pub use folio::{
     IncomingFolio,
     LeavingFolio,
     LockedFolio,
-    NewFolio, //
+    NewFolio,
+    UnfilledFolio, //
 };
 pub use memory_type::{
     defaults,

@@ -36,7 +36,8 @@ use kernel::{
         Modes,
         NewFolio,
         Registration,
-        ShimVma, //
+        ShimVma,
+        UnfilledFolio, //
     },
 };
 
@@ -112,8 +113,9 @@ impl MemoryType for RustRamfileType {
         Ok(folio)
     }
 
-    fn alloc_folio(_: &Scope<Pages>, vma: &ShimVma<Self>, addr: usize) -> Result<NewFolio> {
-        NewFolio::alloc_for_vma(vma, addr)
+    // Not zeroed: the kernel fills every byte before `filemap_add`.
+    fn alloc_folio(_: &Scope<Pages>, vma: &ShimVma<Self>, addr: usize) -> Result<UnfilledFolio> {
+        UnfilledFolio::alloc_for_vma(vma, addr)
     }
 
     fn filemap_add(

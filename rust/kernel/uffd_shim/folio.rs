@@ -305,6 +305,58 @@ impl NewFolio {
     }
 }
 
+/// A new folio whose contents are not defined yet: what [`MemoryType::alloc_folio`] returns for
+/// `UFFDIO_COPY` or `UFFDIO_ZEROPAGE` to fill.
+///
+/// The kernel writes every byte of it before it hands it back to [`MemoryType::filemap_add`] as a
+/// [`NewFolio`], so it need not be zeroed, and zeroing a page is most of what allocating one
+/// costs. Nothing can read or write it: it has no methods but the allocation and the conversion
+/// from a [`NewFolio`], for a type that allocates in its own way.
+///
+/// # Invariants
+///
+/// As for [`NewFolio`], but for the contents, which are undefined.
+pub struct UnfilledFolio {
+    folio: ARef<Folio>,
+}
+
+impl UnfilledFolio {
+    /// Allocates an order-0 folio for the page cache of `vma`, to be mapped at `addr`, with
+    /// undefined contents, as the shim's default `alloc_folio` does.
+    ///
+    /// It is charged to the memory cgroup of the VMA's mm, where userfaultfd fills belong. Fails
+    /// with [`ENOMEM`] when memory, or the memory cgroup's allowance, runs out.
+    #[inline]
+    pub fn alloc_for_vma<T: MemoryType>(vma: &ShimVma<T>, addr: usize) -> Result<Self> {
+        // SAFETY: `vma` maps a file of a registered shim type and is locked (type invariants of
+        // `ShimVma`), so its `vm_file`, the file's `f_mapping` and its `vm_mm` are valid.
+        let ptr = unsafe { bindings::uffd_shim_default_alloc_folio(vma.as_ptr(), addr) };
+        let ptr = NonNull::new(ptr).ok_or(ENOMEM)?;
+        // SAFETY: The function returns an order-0 folio, unlocked, in no page cache, on no LRU,
+        // unmapped, with one reference: ours. Nobody else knows it.
+        let folio = unsafe { Folio::from_owned(ptr) };
+        // INVARIANT: As just said; its contents are not read before the kernel fills them.
+        Ok(Self { folio })
+    }
+
+    /// Hands the reference over, to the kernel that fills the folio.
+    #[inline]
+    pub(crate) fn into_folio(self) -> ARef<Folio> {
+        self.folio
+    }
+}
+
+impl From<NewFolio> for UnfilledFolio {
+    /// A folio the type allocated itself, whose contents the kernel then overwrites.
+    #[inline]
+    fn from(folio: NewFolio) -> Self {
+        // INVARIANT: A `NewFolio` satisfies every invariant of `UnfilledFolio`.
+        Self {
+            folio: folio.into_folio(),
+        }
+    }
+}
+
 /// An owned reference on a folio together with the folio lock.
 ///
 /// It dereferences to [`Folio`] and adds what needs the lock. Dropping it unlocks the folio,

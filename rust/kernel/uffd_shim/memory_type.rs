@@ -15,7 +15,8 @@ use super::{
     Modes,
     NewFolio,
     TypeFlag,
-    TypeFlags, //
+    TypeFlags,
+    UnfilledFolio, //
 };
 use crate::{
     bindings, error::VTABLE_DEFAULT_ERROR, mm::virt::VmaRef, prelude::*, sync::aref::ARef,
@@ -32,7 +33,8 @@ use core::{
 /// A VMA that maps a file of the memory type `T`, with its lock held.
 ///
 /// This is the VMA the callbacks of a [`MemoryType`] get. It dereferences to [`VmaRef`]; it also
-/// has the file's inode and page cache, and [`NewFolio::alloc_for_vma`] allocates for it.
+/// has the file's inode and page cache, and [`UnfilledFolio::alloc_for_vma`] and
+/// [`NewFolio::alloc_for_vma`] allocate for it.
 ///
 /// # Invariants
 ///
@@ -102,13 +104,14 @@ impl<T: MemoryType> Deref for ShimVma<T> {
 /// context.
 ///
 /// The folio callbacks have the contracts of `struct vm_uffd_ops` of Linux 7.2, which the
-/// signatures express: `get_folio_noalloc` returns a [`LockedFolio`]; `alloc_folio` returns a
-/// [`NewFolio`]; `filemap_add` consumes that [`NewFolio`] and returns it locked in the page
-/// cache; `filemap_remove` borrows it locked, and the abstraction unlocks it after. The shim
-/// checks what they return before the kernel uses it, and refuses with a warning: a folio from
-/// `get_folio_noalloc` that is unlocked, large, not uptodate, of another file or at another
-/// index (`UFFDIO_CONTINUE` fails with `EFAULT`); a folio from `alloc_folio` that is not new
-/// (`ENOMEM`); a `filemap_add` that left the folio anywhere but at the index `addr` maps
+/// signatures express: `get_folio_noalloc` returns a [`LockedFolio`]; `alloc_folio` returns an
+/// [`UnfilledFolio`], which the kernel fills; `filemap_add` consumes it, filled, as a
+/// [`NewFolio`] and returns it locked in the page cache; `filemap_remove` borrows it locked, and
+/// the abstraction unlocks it after. The shim checks what they return before the kernel uses
+/// it, and refuses with a warning: a folio from `get_folio_noalloc` that is unlocked, large, not
+/// uptodate, of another file or at another index (`UFFDIO_CONTINUE` fails with `EFAULT`); a
+/// folio from `alloc_folio` that is not new (`ENOMEM`); a `filemap_add` that left the folio
+/// anywhere but at the index `addr` maps
 /// (`EINVAL`).
 ///
 /// Implementing [`MemoryType::filemap_add`] without [`MemoryType::filemap_remove`], or
@@ -258,7 +261,11 @@ pub trait MemoryType: Sized + 'static {
     /// inserts at `addr`. On an error, userspace sees `ENOMEM`.
     ///
     /// The default is [`defaults::alloc_folio`].
-    fn alloc_folio(_data: &Self::Data, _vma: &ShimVma<Self>, _addr: usize) -> Result<NewFolio> {
+    fn alloc_folio(
+        _data: &Self::Data,
+        _vma: &ShimVma<Self>,
+        _addr: usize,
+    ) -> Result<UnfilledFolio> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -295,7 +302,8 @@ pub mod defaults {
         LockedFolio,
         MemoryType,
         NewFolio,
-        ShimVma, //
+        ShimVma,
+        UnfilledFolio, //
     };
     use crate::{
         bindings,
@@ -322,10 +330,10 @@ pub mod defaults {
         Ok(unsafe { LockedFolio::from_raw(ptr) })
     }
 
-    /// The default [`MemoryType::alloc_folio`]: [`NewFolio::alloc_for_vma`].
+    /// The default [`MemoryType::alloc_folio`]: [`UnfilledFolio::alloc_for_vma`].
     #[inline]
-    pub fn alloc_folio<T: MemoryType>(vma: &ShimVma<T>, addr: usize) -> Result<NewFolio> {
-        NewFolio::alloc_for_vma(vma, addr)
+    pub fn alloc_folio<T: MemoryType>(vma: &ShimVma<T>, addr: usize) -> Result<UnfilledFolio> {
+        UnfilledFolio::alloc_for_vma(vma, addr)
     }
 
     /// The default [`MemoryType::filemap_add`].
