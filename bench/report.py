@@ -80,28 +80,23 @@ def ordered_types(rows):
     return [REFERENCE] + sorted(rest) + (["anon"] if "anon" in seen else [])
 
 
-def indirection(path):
-    pat = re.compile(r"indirection (\S+): shim (\d+) ns/op, direct (\d+) ns/op")
-    found = {}
+def log_matches(path, pattern):
+    """The groups of each match of @pattern in the log at @path."""
+    pat = re.compile(pattern)
+    found = []
     if os.path.exists(path):
         with open(path, errors="replace") as f:
-            for line in f:
-                m = pat.search(line)
-                if m:
-                    found[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+            found = [m.groups() for m in map(pat.search, f) if m]
     return found
+
+
+def indirection(path):
+    return {what: (int(shim), int(direct)) for what, shim, direct in
+            log_matches(path, r"indirection (\S+): shim (\d+) ns/op, direct (\d+) ns/op")}
 
 
 def costs(path):
-    pat = re.compile(r"cost (.+): (\d+) ns/op")
-    found = {}
-    if os.path.exists(path):
-        with open(path, errors="replace") as f:
-            for line in f:
-                m = pat.search(line)
-                if m:
-                    found[m.group(1)] = int(m.group(2))
-    return found
+    return {what: int(ns) for what, ns in log_matches(path, r"cost (.+): (\d+) ns/op")}
 
 
 def deterministic(rows):
@@ -339,11 +334,12 @@ def plot(path, det, steps, wall, types):
                 a.errorbar([p[0] for p in pts], [p[1][0] for p in pts],
                            yerr=[[p[1][0] - p[1][1] for p in pts], [p[1][2] - p[1][0] for p in pts]],
                            linestyle=style, marker="o", capsize=3,
-                           label=f"{t} {layout}")
+                           color=f"C{types.index(t)}", label=f"{t} {layout}")
         a.set_xticks([1, 2, 4])
         a.set_xlabel("faulting threads (2 vCPUs)")
         a.set_ylabel("round trips/s (wall clock)")
-        a.set_title(f"wall-clock scaling, {m}: median, 95% interval")
+        a.set_title(f"wall-clock scaling, {m}: median, 95% interval "
+                    "(solid: userfaultfd per thread, dashed: shared)")
         a.legend(fontsize=7, ncol=2)
     fig.suptitle("uffd-shim make bench")
     fig.tight_layout()
