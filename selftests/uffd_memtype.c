@@ -1166,6 +1166,15 @@ TEST_F(memtype, proc_pid_mem_read_of_a_mapping_is_eio)
 	close(mem);
 }
 
+/* @src into @dst of @len bytes, cut short if need be. */
+static void copy_string(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* VmFlags of the mapping at @addr in /proc/self/smaps, or "". */
 static void vm_flags_of(void *addr, char *flags, size_t len)
 {
@@ -1180,7 +1189,7 @@ static void vm_flags_of(void *addr, char *flags, size_t len)
 		    strchr(line, '-') < strchr(line, ' '))
 			in = !strncmp(line, want, strlen(want));
 		else if (in && !strncmp(line, "VmFlags:", 8))
-			strncat(flags, line + 8, len - 1);
+			copy_string(flags, len, line + 8);
 	}
 	if (f)
 		fclose(f);
