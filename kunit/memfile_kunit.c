@@ -8,6 +8,7 @@
  * back: ->free_folio, ->unaccount, the direct map, the data.
  */
 
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/falloc.h>	/* after fs.h: needs its types */
@@ -138,29 +139,57 @@ static int mem_case_init(struct kunit *test)
 struct mem_file {
 	struct file *file;
 	struct mem_file_data data;
+	bool released;		/* ->release saw the file: @data may go */
 };
 
+/*
+ * ->release may come after the case: a mapping's last reference can be
+ * dropped by a thread that borrowed the mm, and its fput() is a delayed
+ * one. Wait for it, flushing delayed fputs, before the data may go.
+ */
 static void mem_file_put(void *data)
 {
 	struct mem_file *mf = data;
+	unsigned long timeout = jiffies + 10 * HZ;
 
 	fput(mf->file);
-	flush_delayed_fput();
+	do {
+		flush_delayed_fput();
+		if (!READ_ONCE(mf->data.magic)) {
+			mf->released = true;
+			return;
+		}
+		fsleep(1000);
+	} while (time_before(jiffies, timeout));
+	WARN(1, "uffd_kunit: a memory file outlived its case\n");
+}
+
+/* After mem_file_put(); a file still in use keeps its data (kmemleak tells). */
+static void mem_file_free(void *data)
+{
+	struct mem_file *mf = data;
+
+	if (mf->released)
+		kfree(mf);
 }
 
 /* A memory file of TEST_PAGES pages, put (and released) when the case ends. */
 static struct mem_file *mem_file(struct kunit *test)
 {
-	struct mem_file *mf = kunit_kzalloc(test, sizeof(*mf), GFP_KERNEL);
+	struct mem_file *mf;
 
 	if (IS_ERR(mem_type))
 		kunit_skip(test, "memory files need the native backend (%ld)",
 			   PTR_ERR(mem_type));
+	mf = kzalloc_obj(*mf);
 	KUNIT_ASSERT_NOT_NULL(test, mf);
+	mf->released = true;	/* until there is a file */
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mem_file_free, mf));
 	mf->data.magic = MEM_FILE_MAGIC;
 	mf->file = uffd_shim_file_create(mem_type, "[uffd_kunit_mem]",
 					 TEST_PAGES * PAGE_SIZE, &mf->data);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, mf->file);
+	mf->released = false;
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mem_file_put, mf));
 	return mf;
 }
