@@ -59,6 +59,114 @@ static void failed_fallocate_keeps_pages_written_before(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
 }
 
+/* --- A whole page written into a hole ------------------------------------- */
+
+#ifdef CONFIG_UFFD_SHIM_NATIVE	/* ->write_begin takes a kiocb (Linux 6.17+) */
+
+/*
+ * Page 0 of a new 2-page file as generic_perform_write() writes it: the
+ * folio ->write_begin gives, @copied bytes of 'x' copied into it, then
+ * ->write_end's answer. A @racer folio, if any, enters the page cache at
+ * index 0 in between, as a fault or a userfaultfd fill would.
+ */
+static int write_page_zero(struct kunit *test, struct file *file,
+			   unsigned int copied, struct folio *racer)
+{
+	struct address_space *mapping = file->f_mapping;
+	const struct address_space_operations *aops = mapping->a_ops;
+	struct folio *folio;
+	void *fsdata, *kaddr;
+	struct kiocb iocb;
+	int ret;
+
+	init_sync_kiocb(&iocb, file);
+	inode_lock(file_inode(file));
+	ret = aops->write_begin(&iocb, mapping, 0, PAGE_SIZE, &folio, &fsdata);
+	KUNIT_EXPECT_EQ(test, 0, ret);
+	if (!ret) {
+		/* Not in the page cache: nobody can see it before it is full. */
+		KUNIT_EXPECT_NULL(test, folio->mapping);
+		kaddr = kmap_local_folio(folio, 0);
+		memset(kaddr, 'x', copied);
+		kunmap_local(kaddr);
+		if (racer) {
+			int err = uffd_shim_filemap_insert(mapping, racer, 0);
+
+			KUNIT_EXPECT_EQ(test, 0, err);
+			if (!err)
+				folio_unlock(racer);
+		}
+		ret = aops->write_end(&iocb, mapping, 0, PAGE_SIZE, copied, folio, fsdata);
+	}
+	inode_unlock(file_inode(file));
+	return ret;
+}
+
+static char byte_of_page_zero(struct kunit *test, struct file *file)
+{
+	loff_t pos = 0;
+	char byte = 1;
+
+	KUNIT_EXPECT_EQ(test, 1L, kernel_read(file, &byte, 1, &pos));
+	return byte;
+}
+
+static void whole_page_write_inserts_the_full_folio(struct kunit *test)
+{
+	struct file *file = uffd_kunit_ram_file(test, 2);
+
+	KUNIT_EXPECT_EQ(test, (int)PAGE_SIZE, write_page_zero(test, file, PAGE_SIZE, NULL));
+	KUNIT_EXPECT_TRUE(test, cached(file, 0));
+	KUNIT_EXPECT_EQ(test, byte_of_page_zero(test, file), 'x');
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
+}
+
+/* 0 makes generic_perform_write() write the copied part again, through the cache. */
+static void whole_page_write_with_a_short_copy_inserts_nothing(struct kunit *test)
+{
+	struct file *file = uffd_kunit_ram_file(test, 2);
+
+	KUNIT_EXPECT_EQ(test, 0, write_page_zero(test, file, PAGE_SIZE / 2, NULL));
+	KUNIT_EXPECT_FALSE(test, cached(file, 0));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 0L);
+}
+
+static void whole_page_write_gives_way_to_a_page_filled_meanwhile(struct kunit *test)
+{
+	struct file *file = uffd_kunit_ram_file(test, 2);
+	struct folio *racer = uffd_shim_folio_alloc(file->f_mapping), *found;
+
+	KUNIT_ASSERT_NOT_NULL(test, racer);
+	uffd_shim_folio_mark_uptodate(racer);
+	KUNIT_EXPECT_EQ(test, 0, write_page_zero(test, file, PAGE_SIZE, racer));
+	found = uffd_shim_filemap_get_folio(file->f_mapping, 0);
+	KUNIT_EXPECT_PTR_EQ(test, found, racer);
+	if (found)
+		folio_put(found);
+	folio_put(racer);
+	KUNIT_EXPECT_EQ(test, byte_of_page_zero(test, file), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
+}
+
+#else
+
+static void whole_page_write_inserts_the_full_folio(struct kunit *test)
+{
+	kunit_skip(test, "the fallback's RAM files are shmem's");
+}
+
+static void whole_page_write_with_a_short_copy_inserts_nothing(struct kunit *test)
+{
+	kunit_skip(test, "the fallback's RAM files are shmem's");
+}
+
+static void whole_page_write_gives_way_to_a_page_filled_meanwhile(struct kunit *test)
+{
+	kunit_skip(test, "the fallback's RAM files are shmem's");
+}
+
+#endif
+
 /* --- One population path on the RAM file system too ----------------------- */
 
 static atomic_t ram_prepared;
@@ -129,6 +237,9 @@ static struct kunit_case uffd_shim_ramfs_cases[] = {
 	KUNIT_CASE(failed_fallocate_gives_back_only_what_it_allocated),
 	KUNIT_CASE(failed_fallocate_keeps_pages_written_before),
 	KUNIT_CASE(write_fallocate_and_fault_reach_prepare_folio),
+	KUNIT_CASE(whole_page_write_inserts_the_full_folio),
+	KUNIT_CASE(whole_page_write_with_a_short_copy_inserts_nothing),
+	KUNIT_CASE(whole_page_write_gives_way_to_a_page_filled_meanwhile),
 	{}
 };
 

@@ -114,6 +114,7 @@ static int ram_end_detached(struct address_space *mapping, loff_t pos,
 	struct inode *inode = mapping->host;
 	int err = 0;
 
+	/* Only a stale *fsdata brings here the cached folio ram_begin() locked. */
 	if (WARN_ON_ONCE(folio->mapping))
 		return ram_end(mapping, pos, copied, folio);
 	if (copied == PAGE_SIZE) {
