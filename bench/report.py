@@ -39,12 +39,19 @@ INDIRECTION_OF = {
 }
 
 
-def read_csv(path):
+def read_csv(path, *numeric):
+    """The rows of @path whose @numeric fields are numbers: a console
+    message in the middle of a row leaves it short or garbled."""
+    def whole(row):
+        try:
+            return None not in row.values() and all(float(row[k]) >= 0 for k in numeric)
+        except (TypeError, ValueError):
+            return False
+
     if not os.path.exists(path):
         return []
     with open(path, newline="") as f:
-        # A console message in the middle of a row leaves it short.
-        return [r for r in csv.DictReader(f) if None not in r.values()]
+        return [r for r in csv.DictReader(f) if whole(r)]
 
 
 def spread(values):
@@ -197,41 +204,50 @@ def indirection_table(path_of_log, runs, types, out):
         extra = max(0, found[case][0] - found[case][1])
         fractions[m] = extra / min(trips)
         out.append(f"  {m:<17} {extra} ns of a round trip of {min(trips):.0f} ns (the shortest "
-                   f"of the types): {fractions[m]:.2%} (limit {INDIRECTION_LIMIT:.0%})")
+                   f"of the types): {fractions[m]:.2%} (limit {INDIRECTION_LIMIT:.0%})"
+                   + (", an upper bound: the cycle includes the undo path"
+                      if case.startswith("alloc") else ""))
     return fractions
 
 
 def wall_clock(rows, types, out):
-    runs = defaultdict(list)
+    """Medians of the rates, and of each round's ratio to shmem's rate in
+    the same round (the rounds are interleaved: drift cancels in them)."""
+    runs = defaultdict(dict)
     for r in rows:
-        runs[(r["type"], r["mode"], int(r["threads"]), r["layout"])].append(
-            float(r["faults_per_second"]))
+        runs[(r["type"], r["mode"], int(r["threads"]), r["layout"])][int(r["round"])] = \
+            float(r["faults_per_second"])
     if not runs:
-        return {}
+        return {}, {}
+    stats = {k: median_ci(list(v.values())) for k, v in runs.items()}
+    ratios = {}
+    for k, v in runs.items():
+        ref = runs.get((REFERENCE,) + k[1:], {})
+        paired = [v[r] / ref[r] for r in v if r in ref]
+        if paired:
+            ratios[k] = median_ci(paired)
     rounds = min(len(v) for v in runs.values())
-    stats = {k: median_ci(v) for k, v in runs.items()}
     level = min(s[3] for s in stats.values())
     out.append("")
     out.append(f"wall-clock scaling: 2 vCPUs, round trips per second (host time: compare within "
-               f"the run), median of {rounds} interleaved rounds [{level:.0%} interval], "
-               "and the median's ratio to shmem's")
-    out.append(f"{'mode':<16}{'layout':<11}{'thr':>4}" + "".join(f"{t:>32}" for t in types))
+               f"the run), median of {rounds} interleaved rounds [{level:.0%} interval]; then the "
+               "median of the per-round ratios to shmem [interval]")
+    out.append(f"{'mode':<16}{'layout':<11}{'thr':>4}" + "".join(f"{t:>42}" for t in types))
     for m in MODES:
         for layout in ("per-thread", "shared"):
             for n in (1, 2, 4):
                 if (REFERENCE, m, n, layout) not in stats:
                     continue
                 line = f"{m:<16}{layout:<11}{n:>4}"
-                ref = stats[(REFERENCE, m, n, layout)][0]
                 for t in types:
-                    s = stats.get((t, m, n, layout))
-                    if not s:
-                        line += f"{'n/a':>32}"
+                    s, q = stats.get((t, m, n, layout)), ratios.get((t, m, n, layout))
+                    if not s or not q:
+                        line += f"{'n/a':>42}"
                         continue
-                    cell = f"{s[0]:.0f} [{s[1]:.0f}-{s[2]:.0f}] {s[0] / ref:.2f}"
-                    line += f"{cell:>32}"
+                    cell = f"{s[0]:.0f} [{s[1]:.0f}-{s[2]:.0f}] {q[0]:.2f} [{q[1]:.2f}-{q[2]:.2f}]"
+                    line += f"{cell:>42}"
                 out.append(line)
-    return stats
+    return stats, ratios
 
 
 def previous(path, det_ratios, out):
@@ -251,7 +267,7 @@ def previous(path, det_ratios, out):
                f"{old[moved]:.3f} then, {det_ratios[moved]:.3f} now) over {len(common)} rows")
 
 
-def write_csv(path, det, steps, wall):
+def write_csv(path, det, steps, wall, wall_ratios):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["measure", "type", "mode", "threads", "layout", "metric", "rounds",
@@ -267,10 +283,11 @@ def write_csv(path, det, steps, wall):
                 w.writerow(["deterministic", t, m, 1, "per-thread", f"{s}_ns", "",
                             f"{v:.0f}", "", "", "", ""])
         for (t, m, n, layout), (med, lo, hi, _) in sorted(wall.items()):
-            ref = wall.get((REFERENCE, m, n, layout))
             w.writerow(["wall-clock", t, m, n, layout, "faults_per_second", "",
-                        f"{med:.1f}", f"{lo:.1f}", f"{hi:.1f}",
-                        f"{med / ref[0]:.4f}" if ref else "", ""])
+                        f"{med:.1f}", f"{lo:.1f}", f"{hi:.1f}", "", ""])
+        for (t, m, n, layout), (med, lo, hi, _) in sorted(wall_ratios.items()):
+            w.writerow(["wall-clock", t, m, n, layout, "ratio_to_shmem_per_round", "",
+                        f"{med:.4f}", f"{lo:.4f}", f"{hi:.4f}", f"{med:.4f}", ""])
 
 
 def plot(path, det, steps, wall, types):
@@ -283,6 +300,7 @@ def plot(path, det, steps, wall, types):
 
     a = ax[0][0]
     width = 0.8 / max(1, len(shim) + 1)
+    lowest = 0.8
     for j, t in enumerate(shim + ["anon"]):
         xs, ys = [], []
         for i, m in enumerate(MODES):
@@ -290,10 +308,11 @@ def plot(path, det, steps, wall, types):
                 xs.append(i + (j - len(shim) / 2) * width)
                 ys.append(statistics.median(det[(t, m)]) / statistics.median(det[(REFERENCE, m)]))
         a.bar(xs, ys, width, label=t)
+        lowest = min([lowest] + [y - 0.05 for y in ys])
         for x, y in zip(xs, ys):
             if y > 1.25:    # off the scale: anon's first touch maps the zero page
                 a.text(x, 1.22, f"{y:.1f}", ha="center", fontsize=7)
-    a.set_ylim(0.8, 1.25)
+    a.set_ylim(lowest, 1.25)
     a.axhline(1.0, color="black", linewidth=0.8)
     a.set_xticks(range(len(MODES)))
     a.set_xticklabels(MODES, rotation=15)
@@ -323,6 +342,7 @@ def plot(path, det, steps, wall, types):
     a.set_title("deterministic, per step: fault to message, resolving call, wake to resume")
     a.legend(fontsize=8)
 
+    level = min([v[3] for v in wall.values()] or [0])
     for a, m in zip(ax[1], ["missing-copy", "minor-continue"]):
         for t in types:
             for layout, style in (("per-thread", "-"), ("shared", "--")):
@@ -338,7 +358,7 @@ def plot(path, det, steps, wall, types):
         a.set_xticks([1, 2, 4])
         a.set_xlabel("faulting threads (2 vCPUs)")
         a.set_ylabel("round trips/s (wall clock)")
-        a.set_title(f"wall-clock scaling, {m}: median, 95% interval "
+        a.set_title(f"wall-clock scaling, {m}: median, {level:.0%} interval "
                     "(solid: userfaultfd per thread, dashed: shared)")
         a.legend(fontsize=7, ncol=2)
     fig.suptitle("uffd-shim make bench")
@@ -348,17 +368,21 @@ def plot(path, det, steps, wall, types):
 
 def main():
     top = sys.argv[1]
-    det_rows = read_csv(f"{top}/deterministic/rates.csv")
-    step_rows = read_csv(f"{top}/deterministic/steps.csv")
-    wall_rows = read_csv(f"{top}/wall-clock/rates.csv")
+    rate = ("threads", "round", "faults_per_second")
+    det_rows = read_csv(f"{top}/deterministic/rates.csv", *rate)
+    step_rows = read_csv(f"{top}/deterministic/steps.csv", "round", *STEPS, "total")
+    wall_rows = read_csv(f"{top}/wall-clock/rates.csv", *rate)
     types = ordered_types(det_rows + wall_rows)
     out = []
 
+    cpus = log_matches(f"{top}/deterministic/environment.log", r"^cpus (\d+)")
+    if cpus and int(cpus[0][0]) != 1:
+        out.append(f"WARNING: the deterministic boot had {cpus[0][0]} CPUs, not 1")
     det = deterministic(det_rows)
     below, noise = det_table(det, types, out)
     steps = steps_table(step_rows, types, out)
     fractions = indirection_table(f"{top}/deterministic/indirection.log", det, types, out)
-    wall = wall_clock(wall_rows, types, out)
+    wall, wall_ratios = wall_clock(wall_rows, types, out)
     ratios = {(t, m): statistics.median(v) / statistics.median(det[(REFERENCE, m)])
               for (t, m), v in det.items() if (REFERENCE, m) in det}
     previous(f"{top}/previous.csv", ratios, out)
@@ -375,7 +399,7 @@ def main():
     out.append("; ".join(verdict))
     print("\n".join(out))
 
-    write_csv(f"{top}/bench.csv", det, steps, wall)
+    write_csv(f"{top}/bench.csv", det, steps, wall, wall_ratios)
     plot(f"{top}/bench.png", det, steps, wall, types)
     print(f"wrote {top}/bench.csv and {top}/bench.png")
 

@@ -106,7 +106,6 @@ struct resolver {
 	char *base;
 	char *page;		/* what COPY and write() put in */
 	struct stamps *st;	/* NULL: no timestamps */
-	int error;		/* first errno of a resolving call, or 0 */
 	pthread_t thread;
 };
 
@@ -156,7 +155,7 @@ static int resolve(struct resolver *h, unsigned long addr)
 	case WRITE_CONTINUE:
 		if (pwrite(h->fd, h->page, page_size, addr - (unsigned long)h->base) !=
 		    page_size)
-			return -errno;
+			return errno ? -errno : -EIO;
 		return uffd_continue(h->uffd, addr, page_size);
 	case WP_UNPROTECT:
 		return uffd_wp(h->uffd, addr, page_size, 0);
@@ -198,8 +197,12 @@ static void *resolver_main(void *arg)
 		err = resolve(h, addr);
 		if (st)
 			st->resolved[p] = now();
-		if (err && !h->error)
-			h->error = err;
+		/* A failed resolution wakes no one: the faulter would wait forever. */
+		if (err) {
+			errno = -err;
+			fprintf(stderr, "uffd_bench: %s at %#lx: ", mode_name[h->mode], addr);
+			die("resolving a fault");
+		}
 	}
 	return NULL;
 }
@@ -489,11 +492,6 @@ static void run(const struct target *tg, enum mode how, int threads,
 	for (int i = 0; how != FIRST_TOUCH && i < threads; i++) {
 		pthread_cancel(h[i].thread);
 		pthread_join(h[i].thread, NULL);
-		if (h[i].error) {
-			errno = -h[i].error;
-			fprintf(stderr, "uffd_bench: %s %s: ", tg->name, mode_name[how]);
-			die("resolving a fault");
-		}
 	}
 	for (int i = 0; how != FIRST_TOUCH && i < nr_uffds; i++)
 		close(uffd[i]);
