@@ -69,18 +69,22 @@ static int ram_begin(struct address_space *mapping, loff_t pos,
 		     unsigned int len, struct folio **foliop, void **fsdata)
 {
 	pgoff_t index = pos >> PAGE_SHIFT;
-	struct folio *folio = uffd_shim_filemap_lock_folio(mapping, index);
 	gfp_t gfp = mapping_gfp_mask(mapping);
+	struct folio *folio = NULL;
 	bool created;
 
 	/* generic_perform_write() passes it again when it retries a page. */
 	*fsdata = NULL;
-	if (!folio && !offset_in_page(pos) && len == PAGE_SIZE) {
-		folio = uffd_shim_alloc_charged(gfp, NULL, gfp);
-		if (!folio)
-			return -ENOMEM;
-		*fsdata = RAM_DETACHED;
-	} else if (!folio) {
+	if (!offset_in_page(pos) && len == PAGE_SIZE) {
+		folio = uffd_shim_filemap_lock_folio(mapping, index);
+		if (!folio) {
+			folio = uffd_shim_alloc_charged(gfp, NULL, gfp);
+			if (!folio)
+				return -ENOMEM;
+			*fsdata = RAM_DETACHED;
+		}
+	}
+	if (!folio) {
 		folio = ram_get_folio(mapping->host, index, &created);
 		if (IS_ERR(folio))
 			return PTR_ERR(folio);

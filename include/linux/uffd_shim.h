@@ -207,8 +207,8 @@ enum uffd_shim_map {
  *	One exception: write() of part of a page, or over a populated
  *	page, of a RAM-fs file copies its data in after the insertion, under
  *	the folio lock, as every page-cache write does; a whole page written
- *	into a hole, and memory files, copy first. Return 0, or a negative errno to refuse the
- *	page (the operation then fails with it). A prepared folio that then
+ *	into a hole, and memory files, copy first. Return 0, or a negative
+ *	errno to refuse the page (the operation then fails with it). A prepared folio that then
  *	fails to enter the page cache is handed to @free_folio, as one that
  *	leaves it later is. With @account it needs @unaccount.
  * @unaccount: optional (API 3): with it, @account is only ever called

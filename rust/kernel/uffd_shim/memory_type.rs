@@ -111,8 +111,7 @@ impl<T: MemoryType> Deref for ShimVma<T> {
 /// it, and refuses with a warning: a folio from `get_folio_noalloc` that is unlocked, large, not
 /// uptodate, of another file or at another index (`UFFDIO_CONTINUE` fails with `EFAULT`); a
 /// folio from `alloc_folio` that is not new (`ENOMEM`); a `filemap_add` that left the folio
-/// anywhere but at the index `addr` maps
-/// (`EINVAL`).
+/// anywhere but at the index `addr` maps (`EINVAL`).
 ///
 /// Implementing [`MemoryType::filemap_add`] without [`MemoryType::filemap_remove`], or
 /// [`MemoryType::charge`] without [`MemoryType::uncharge`], or the other way round, fails the
