@@ -530,16 +530,20 @@ static void filemap_get_and_lock_find_present_folio(struct kunit *test)
 	uffd_shim_folio_put(folio);
 }
 
-static void filemap_lookup_of_hole_is_null(struct kunit *test)
+/* As filemap_get_folio() since 6.3: mm's convention, not its inverse. */
+static void filemap_lookup_of_hole_is_enoent(struct kunit *test)
 {
 	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
 
-	KUNIT_EXPECT_NULL(test, uffd_shim_filemap_get_folio(mapping, 0));
-	KUNIT_EXPECT_NULL(test, uffd_shim_filemap_lock_folio(mapping, 0));
-	KUNIT_EXPECT_NULL(test, uffd_shim_filemap_get_folio(mapping, ULONG_MAX));
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_get_folio(mapping, 0),
+			    ERR_PTR(-ENOENT));
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_lock_folio(mapping, 0),
+			    ERR_PTR(-ENOENT));
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_get_folio(mapping, ULONG_MAX),
+			    ERR_PTR(-ENOENT));
 }
 
-static void filemap_lookup_after_truncate_is_null(struct kunit *test)
+static void filemap_lookup_after_truncate_is_enoent(struct kunit *test)
 {
 	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
 	struct folio *folio = uffd_kunit_added_folio(test, mapping, 3);
@@ -547,7 +551,8 @@ static void filemap_lookup_after_truncate_is_null(struct kunit *test)
 	uffd_shim_folio_unlock(folio);
 	truncate_setsize(mapping->host, PAGE_SIZE);
 	KUNIT_EXPECT_NULL(test, uffd_shim_folio_mapping(folio));
-	KUNIT_EXPECT_NULL(test, uffd_shim_filemap_lock_folio(mapping, 3));
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_lock_folio(mapping, 3),
+			    ERR_PTR(-ENOENT));
 	KUNIT_EXPECT_EQ(test, mapping->nrpages, 0UL);
 	uffd_shim_folio_put(folio);
 }
@@ -563,7 +568,8 @@ static void filemap_remove_undoes_add(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, uffd_shim_folio_test_locked(folio));
 	KUNIT_EXPECT_EQ(test, mapping->nrpages, 0UL);
 	KUNIT_EXPECT_EQ(test, uffd_shim_folio_refcount(folio), 1);
-	KUNIT_EXPECT_NULL(test, uffd_shim_filemap_get_folio(mapping, 0));
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_get_folio(mapping, 0),
+			    ERR_PTR(-ENOENT));
 	uffd_shim_folio_unlock(folio);
 	uffd_shim_folio_put(folio);
 }
@@ -831,8 +837,8 @@ static struct kunit_case uffd_shim_api_cases[] = {
 	KUNIT_CASE(filemap_add_twice_is_eexist),
 	KUNIT_CASE(filemap_add_beyond_eof_is_allowed_for_writers),
 	KUNIT_CASE(filemap_get_and_lock_find_present_folio),
-	KUNIT_CASE(filemap_lookup_of_hole_is_null),
-	KUNIT_CASE(filemap_lookup_after_truncate_is_null),
+	KUNIT_CASE(filemap_lookup_of_hole_is_enoent),
+	KUNIT_CASE(filemap_lookup_after_truncate_is_enoent),
 	KUNIT_CASE(filemap_remove_undoes_add),
 	KUNIT_CASE(filemap_remove_of_folio_not_in_cache_is_einval),
 	KUNIT_CASE(default_get_folio_noalloc_returns_locked_folio),

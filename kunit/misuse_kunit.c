@@ -6,6 +6,7 @@
  * a leak or a use after free.
  */
 
+#include <kunit/static_stub.h>
 #include <linux/completion.h>
 #include <linux/fs_context.h>
 #include <linux/delay.h>
@@ -120,6 +121,149 @@ static void filemap_add_of_a_folio_still_on_the_lru_is_einval(struct kunit *test
 			uffd_shim_filemap_add_folio(mapping, folio, 1));
 	KUNIT_EXPECT_EQ(test, mapping->nrpages, 0UL);
 	uffd_shim_folio_put(folio);
+}
+
+/*
+ * Another CPU sets and clears a flag bit of the folio the whole time it is
+ * being inserted, as holders of a reference may (reclaim, compaction, GUP,
+ * a driver). A non-atomic update of the flags word anywhere on the way in
+ * writes back a stale word, and the other CPU sees its own bit go wrong.
+ */
+enum { TOGGLER_IDLE, TOGGLER_RUN, TOGGLER_STOP };
+
+struct flag_toggler {
+	struct folio *folio;
+	atomic_t state;
+	unsigned long toggles;
+	unsigned long lost;
+	int cpu;
+};
+
+static void toggle_once(struct flag_toggler *t)
+{
+	unsigned long *flags = folio_flags(t->folio, 0);
+
+	set_bit(PG_owner_2, flags);
+	if (!test_bit(PG_owner_2, flags))
+		t->lost++;
+	clear_bit(PG_owner_2, flags);
+	if (test_bit(PG_owner_2, flags))
+		t->lost++;
+	WRITE_ONCE(t->toggles, t->toggles + 1);
+}
+
+static int toggle_flag(void *data)
+{
+	struct flag_toggler *t = data;
+
+	t->cpu = raw_smp_processor_id();
+	while (!kthread_should_stop()) {
+		int state = atomic_read_acquire(&t->state);
+
+		if (state == TOGGLER_RUN) {
+			toggle_once(t);
+			continue;
+		}
+		if (state == TOGGLER_STOP)
+			atomic_set_release(&t->state, TOGGLER_IDLE);
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Inserts @folio at 0 while @t toggles a flag of it, then takes it out. */
+static void add_under_toggler(struct address_space *mapping,
+			      struct folio *folio, struct flag_toggler *t)
+{
+	unsigned long toggles = READ_ONCE(t->toggles);
+	int err;
+
+	t->folio = folio;
+	atomic_set_release(&t->state, TOGGLER_RUN);
+	while (READ_ONCE(t->toggles) == toggles)
+		cpu_relax();
+	err = uffd_shim_filemap_add_folio(mapping, folio, 0);
+	atomic_set(&t->state, TOGGLER_STOP);
+	while (atomic_read_acquire(&t->state) != TOGGLER_IDLE)
+		cpu_relax();
+	if (!err) {
+		uffd_shim_filemap_remove_folio(folio);
+		folio_unlock(folio);
+	}
+}
+
+#define FLAG_ROUNDS 20000
+
+static void filemap_add_loses_no_flag_another_cpu_sets(struct kunit *test)
+{
+	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
+	struct flag_toggler t = { .cpu = -1 };
+	struct task_struct *thread;
+	int cpu, round;
+
+	migrate_disable();
+	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	if (cpu >= nr_cpu_ids) {
+		migrate_enable();
+		kunit_skip(test, "one CPU online: a race on one CPU proves nothing");
+	}
+	thread = kthread_create(toggle_flag, &t, "uffd_kunit_flags");
+	if (IS_ERR(thread)) {
+		migrate_enable();
+		KUNIT_FAIL(test, "kthread_create: %ld", PTR_ERR(thread));
+		return;
+	}
+	kthread_bind(thread, cpu);
+	wake_up_process(thread);
+	for (round = 0; round < FLAG_ROUNDS; round++) {
+		struct folio *folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, 0);
+
+		if (!folio)
+			break;
+		folio_mark_uptodate(folio);
+		add_under_toggler(mapping, folio, &t);
+		folio_put(folio);
+		cond_resched();
+	}
+	kunit_info(test, "%d rounds, %lu toggles: inserted on CPU %d, toggled on CPU %d; %lu lost",
+		   round, t.toggles, raw_smp_processor_id(), t.cpu, t.lost);
+	KUNIT_EXPECT_NE(test, t.cpu, raw_smp_processor_id());
+	migrate_enable();
+	kthread_stop(thread);
+	KUNIT_EXPECT_EQ(test, round, FLAG_ROUNDS);
+	KUNIT_EXPECT_EQ(test, t.lost, 0UL);
+}
+
+/* Another task takes the lock in the window, as one may on another CPU. */
+static int remove_folio_locked_meanwhile(struct folio *folio)
+{
+	folio_lock(folio);
+	return -EINVAL;	/* as uffd_shim_filemap_remove_folio() of an unlocked folio */
+}
+
+/*
+ * filemap_remove is handed a folio its caller did not lock. Whoever takes
+ * the lock while the default works keeps it: it is not the caller's to give
+ * back.
+ */
+static void default_filemap_remove_of_an_unlocked_folio_releases_no_lock(struct kunit *test)
+{
+	unsigned long addr;
+	struct vm_area_struct *vma = uffd_kunit_vma(test, NULL, &addr);
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	struct folio *folio = uffd_kunit_added_folio(test, mapping, 0);
+
+	folio_unlock(folio);
+	kunit_activate_static_stub(test, uffd_shim_filemap_remove_folio,
+				   remove_folio_locked_meanwhile);
+	uffd_shim_default_filemap_remove(folio, vma);
+	kunit_deactivate_static_stub(test, uffd_shim_filemap_remove_folio);
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_folio_mapping(folio), mapping);
+	if (folio_test_locked(folio))
+		folio_unlock(folio);
+	else
+		KUNIT_FAIL(test, "a lock taken meanwhile was released");
+	folio_put(folio);
 }
 
 #ifdef CONFIG_MEMCG
@@ -256,6 +400,8 @@ static struct kunit_case uffd_shim_misuse_cases[] = {
 	KUNIT_CASE(folio_alloc_returns_zeroed_memory),
 	KUNIT_CASE(filemap_add_of_a_folio_not_uptodate_is_einval),
 	KUNIT_CASE(filemap_add_of_a_folio_still_on_the_lru_is_einval),
+	KUNIT_CASE_SLOW(filemap_add_loses_no_flag_another_cpu_sets),
+	KUNIT_CASE(default_filemap_remove_of_an_unlocked_folio_releases_no_lock),
 #ifdef CONFIG_MEMCG
 	KUNIT_CASE(filemap_add_charges_a_folio_the_driver_allocated),
 #endif

@@ -8,6 +8,7 @@
 
 #define pr_fmt(fmt) "uffd_shim: " fmt
 
+#include <kunit/static_stub.h>
 #include <linux/backing-dev.h>
 #include <linux/highmem.h>
 #include <linux/memcontrol.h>
@@ -509,6 +510,7 @@ int uffd_shim_filemap_remove_folio(struct folio *folio)
 {
 	struct address_space *mapping = uffd_shim_folio_mapping(folio);
 
+	KUNIT_STATIC_STUB_REDIRECT(uffd_shim_filemap_remove_folio, folio);
 	if (WARN_ON_ONCE(!folio_test_locked(folio) || !mapping))
 		return -EINVAL;
 	if (folio_mapped(folio))
