@@ -736,7 +736,7 @@ static void fault_on_hole_fills_zeroed_accounted_page(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, 0UL, copy_to_user((void __user *)addr + PAGE_SIZE, "hi", 2));
 	folio = uffd_shim_filemap_get_folio(file->f_mapping, 1);
-	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, folio);
 	KUNIT_EXPECT_EQ(test, 0, uffd_shim_folio_read(folio, 0, &byte, 1));
 	KUNIT_EXPECT_EQ(test, byte, 'h');
 	uffd_shim_folio_put(folio);

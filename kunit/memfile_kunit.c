@@ -201,7 +201,7 @@ static void expect_prepared(struct kunit *test, struct mem_file *mf,
 	struct folio *folio = uffd_shim_filemap_get_folio(mf->file->f_mapping,
 							  index);
 
-	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, folio);
 	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_direct_mapped(folio));
 	uffd_shim_folio_put(folio);
 	KUNIT_EXPECT_EQ(test, atomic_read(&hooks.prepare), 1);
@@ -340,7 +340,7 @@ static void punch_hole_restores_the_direct_map_and_unaccounts(struct kunit *test
 
 	write_page(test, mf, 0, PAGE_SIZE);
 	folio = uffd_shim_filemap_get_folio(mf->file->f_mapping, 0);
-	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, folio);
 	KUNIT_EXPECT_EQ(test, 0, vfs_fallocate(mf->file, FALLOC_FL_PUNCH_HOLE |
 					       FALLOC_FL_KEEP_SIZE, 0, PAGE_SIZE));
 	/* Our reference keeps the folio: ->free_folio put it back, scrubbed. */
@@ -566,7 +566,7 @@ static void folio_copies_of_a_page_out_of_the_direct_map_are_efault(struct kunit
 
 	write_page(test, mf, 1, PAGE_SIZE);
 	folio = uffd_shim_filemap_lock_folio(mf->file->f_mapping, 1);
-	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, folio);
 	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_direct_mapped(folio));
 	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_shim_folio_read(folio, 0, buf, sizeof(buf)));
 	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_shim_folio_write(folio, 0, buf, sizeof(buf)));

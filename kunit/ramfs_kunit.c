@@ -13,9 +13,10 @@ static bool cached(struct file *file, pgoff_t index)
 {
 	struct folio *folio = uffd_shim_filemap_get_folio(file->f_mapping, index);
 
-	if (folio)
-		uffd_shim_folio_put(folio);
-	return folio;
+	if (IS_ERR(folio))
+		return false;
+	uffd_shim_folio_put(folio);
+	return true;
 }
 
 /*
@@ -141,7 +142,7 @@ static void whole_page_write_gives_way_to_a_page_filled_meanwhile(struct kunit *
 	KUNIT_EXPECT_EQ(test, 0, write_page_zero(test, file, PAGE_SIZE, racer));
 	found = uffd_shim_filemap_get_folio(file->f_mapping, 0);
 	KUNIT_EXPECT_PTR_EQ(test, found, racer);
-	if (found)
+	if (!IS_ERR(found))
 		folio_put(found);
 	folio_put(racer);
 	KUNIT_EXPECT_EQ(test, byte_of_page_zero(test, file), 0);

@@ -71,7 +71,7 @@ static void expect_cached(struct kunit *test, struct address_space *mapping,
 	struct folio *folio = uffd_shim_filemap_get_folio(mapping, index);
 	char cached[16] = {};
 
-	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, folio);
 	uffd_shim_folio_read(folio, 0, cached, sizeof(cached) - 1);
 	uffd_shim_folio_put(folio);
 	KUNIT_EXPECT_STREQ(test, cached, str);
@@ -298,7 +298,7 @@ static void minor_continue_maps_cached_page_and_wakes_faulter(struct kunit *test
 	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MINOR, &file, &addr);
 	seed(test, file, 3, "in the cache");
 	folio = uffd_shim_filemap_get_folio(env->data, 3);
-	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, folio);
 
 	f = uffd_env_faulter(env, addr + 3 * PAGE_SIZE);
 	uffd_env_expect_fault(env, addr + 3 * PAGE_SIZE, UFFD_PAGEFAULT_FLAG_MINOR);

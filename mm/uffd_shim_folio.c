@@ -387,24 +387,20 @@ struct folio *uffd_shim_folio_alloc_vma(struct vm_area_struct *vma,
 }
 EXPORT_SYMBOL_GPL(uffd_shim_folio_alloc_vma);
 
-static struct folio *none_if_err(struct folio *folio)
-{
-	return IS_ERR(folio) ? NULL : folio;
-}
-
 /**
  * uffd_shim_filemap_get_folio() - look a folio up in the page cache.
  * @mapping: the mapping.
  * @index: page index.
  *
- * Return: the folio covering @index with a reference, unlocked; NULL on a
- * hole. Without the lock the folio may be truncated at any time: check
- * uffd_shim_folio_mapping() under the lock before trusting it.
+ * Return: the folio covering @index with a reference, unlocked;
+ * ERR_PTR(-ENOENT) on a hole, as filemap_get_folio(). Without the lock the
+ * folio may be truncated at any time: check uffd_shim_folio_mapping() under
+ * the lock before trusting it.
  */
 struct folio *uffd_shim_filemap_get_folio(struct address_space *mapping,
 					  pgoff_t index)
 {
-	return none_if_err(filemap_get_folio(mapping, index));
+	return filemap_get_folio(mapping, index);
 }
 EXPORT_SYMBOL_GPL(uffd_shim_filemap_get_folio);
 
@@ -415,13 +411,13 @@ EXPORT_SYMBOL_GPL(uffd_shim_filemap_get_folio);
  *
  * Context: may sleep for the folio lock.
  * Return: the folio covering @index, locked, with a reference, and still in
- * @mapping (a folio truncated while we waited is not returned); NULL on a
- * hole.
+ * @mapping (a folio truncated while we waited is not returned);
+ * ERR_PTR(-ENOENT) on a hole, as filemap_lock_folio().
  */
 struct folio *uffd_shim_filemap_lock_folio(struct address_space *mapping,
 					   pgoff_t index)
 {
-	return none_if_err(filemap_lock_folio(mapping, index));
+	return filemap_lock_folio(mapping, index);
 }
 EXPORT_SYMBOL_GPL(uffd_shim_filemap_lock_folio);
 

@@ -35,7 +35,7 @@ static struct folio *ram_get_folio(struct inode *inode, pgoff_t index,
 
 	for (;;) {
 		folio = uffd_shim_filemap_lock_folio(mapping, index);
-		if (folio)
+		if (!IS_ERR(folio))
 			return folio;
 
 		folio = uffd_shim_folio_alloc(mapping);
@@ -77,7 +77,7 @@ static int ram_begin(struct address_space *mapping, loff_t pos,
 	*fsdata = NULL;
 	if (!offset_in_page(pos) && len == PAGE_SIZE) {
 		folio = uffd_shim_filemap_lock_folio(mapping, index);
-		if (!folio) {
+		if (IS_ERR(folio)) {
 			folio = uffd_shim_alloc_charged(gfp, NULL, gfp);
 			if (!folio)
 				return -ENOMEM;
@@ -225,13 +225,13 @@ static ssize_t ram_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		folio = uffd_shim_filemap_get_folio(inode->i_mapping,
 						    pos >> PAGE_SHIFT);
 		/* Not uptodate: a driver's filemap_add broke the rules. */
-		if (folio && (folio_test_hwpoison(folio) ||
-			      WARN_ON_ONCE(!folio_test_uptodate(folio)))) {
+		if (!IS_ERR(folio) && (folio_test_hwpoison(folio) ||
+				       WARN_ON_ONCE(!folio_test_uptodate(folio)))) {
 			folio_put(folio);
 			err = -EIO;
 			break;
 		}
-		if (!folio) {
+		if (IS_ERR(folio)) {
 			copied = iov_iter_zero(n, to);
 		} else {
 			copied = copy_folio_to_iter(folio,
@@ -265,7 +265,7 @@ static void ram_unfalloc_page(struct inode *inode, pgoff_t index)
 	struct folio *folio = uffd_shim_filemap_lock_folio(inode->i_mapping,
 							   index);
 
-	if (!folio)
+	if (IS_ERR(folio))
 		return;
 	if (!folio_mapped(folio))
 		uffd_shim_filemap_remove_folio(folio);

@@ -12,7 +12,8 @@
  *  - "returns a reference": the caller owns one folio reference and must drop
  *    it with uffd_shim_folio_put().
  *  - "locked": the folio lock is held on return; the caller unlocks it.
- *  - lookups return NULL for a hole; they never return an ERR_PTR.
+ *  - lookups return ERR_PTR(-ENOENT) for a hole, as filemap_get_folio()
+ *    does; allocations return NULL when they fail.
  */
 #ifndef _LINUX_UFFD_SHIM_H
 #define _LINUX_UFFD_SHIM_H
@@ -39,10 +40,12 @@ struct vm_fault;
  *	for a type served by uffd_shim_register_fs(). 3: memory files
  *	(UFFD_SHIM_FLAG_MEMFILE, uffd_shim_file_create()), @prepare_folio,
  *	@unaccount, @mmap_policy, UFFD_SHIM_FLAG_NO_DIRECT_MAP, private data
- *	per type and per file.
+ *	per type and per file. 4: uffd_shim_filemap_get_folio() and
+ *	uffd_shim_filemap_lock_folio() return ERR_PTR(-ENOENT) on a hole,
+ *	not NULL, as mm's lookups have since Linux 6.3; check with IS_ERR().
  */
 enum uffd_shim_api {
-	UFFD_SHIM_API_VERSION = 3,
+	UFFD_SHIM_API_VERSION = 4,
 };
 
 /**

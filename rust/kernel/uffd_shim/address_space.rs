@@ -11,7 +11,16 @@ use super::{
     MemoryType,
     NewFolio, //
 };
-use crate::{bindings, error::to_result, prelude::*, sync::aref::ARef, types::Opaque};
+use crate::{
+    bindings,
+    error::{
+        from_err_ptr,
+        to_result, //
+    },
+    prelude::*,
+    sync::aref::ARef,
+    types::Opaque,
+};
 use core::{
     marker::PhantomData,
     ptr::NonNull, //
@@ -58,7 +67,8 @@ impl AddressSpace {
     pub fn get_folio(&self, index: usize) -> Option<ARef<Folio>> {
         // SAFETY: `self` is valid (type invariants).
         let ptr = unsafe { bindings::uffd_shim_filemap_get_folio(self.as_raw(), index) };
-        let ptr = NonNull::new(ptr)?;
+        // The function returns `ERR_PTR(-ENOENT)` on a hole, never NULL.
+        let ptr = NonNull::new(from_err_ptr(ptr).ok()?)?;
         // SAFETY: A folio the function returns has a reference, which is now ours.
         Some(unsafe { Folio::from_owned(ptr) })
     }
@@ -71,7 +81,8 @@ impl AddressSpace {
     pub fn lock_folio(&self, index: usize) -> Option<LockedFolio> {
         // SAFETY: `self` is valid (type invariants).
         let ptr = unsafe { bindings::uffd_shim_filemap_lock_folio(self.as_raw(), index) };
-        let ptr = NonNull::new(ptr)?;
+        // The function returns `ERR_PTR(-ENOENT)` on a hole, never NULL.
+        let ptr = NonNull::new(from_err_ptr(ptr).ok()?)?;
         // SAFETY: A folio the function returns is locked, with a reference: both are now ours.
         Some(unsafe { LockedFolio::from_raw(ptr) })
     }
