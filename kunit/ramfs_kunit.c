@@ -28,7 +28,7 @@ static void failed_fallocate_gives_back_only_what_it_allocated(struct kunit *tes
 	struct file *file = uffd_kunit_ram_file(test, 2);
 
 	if (uffd_kunit_fallback())
-		kunit_skip(test, "the fallback does not call ->account");
+		kunit_skip(test, "the fallback charges extents, not pages");
 	KUNIT_ASSERT_EQ(test, 0, vfs_fallocate(file, FALLOC_FL_KEEP_SIZE,
 					       3 * PAGE_SIZE, PAGE_SIZE));
 	KUNIT_ASSERT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
@@ -49,7 +49,7 @@ static void failed_fallocate_keeps_pages_written_before(struct kunit *test)
 	char byte = 0;
 
 	if (uffd_kunit_fallback())
-		kunit_skip(test, "the fallback does not call ->account");
+		kunit_skip(test, "the fallback charges extents, not pages");
 	KUNIT_ASSERT_EQ(test, 2L, kernel_write(file, "ab", 2, &pos));
 	uffd_kunit_account_limit = 2;
 	KUNIT_EXPECT_EQ(test, -ENOSPC, vfs_fallocate(file, 0, 0, 4 * PAGE_SIZE));
@@ -58,6 +58,36 @@ static void failed_fallocate_keeps_pages_written_before(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, byte, 'a');
 	KUNIT_EXPECT_FALSE(test, cached(file, 0));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
+}
+
+/*
+ * On the fallback a fault or UFFDIO_COPY fills a shmem page without the
+ * shim, so the type is charged for the file's extent, before it grows.
+ */
+static void fallback_charges_the_type_for_the_extent_first(struct kunit *test)
+{
+	struct file *file = uffd_kunit_ram_file(test, 2);
+	loff_t pos = 3 * PAGE_SIZE;
+
+	if (!uffd_kunit_fallback())
+		kunit_skip(test, "natively pages are charged as they enter the cache");
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 2L);
+	uffd_kunit_account_limit = 4;
+	KUNIT_EXPECT_EQ(test, 1L, kernel_write(file, "x", 1, &pos));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 4L);
+	KUNIT_EXPECT_EQ(test, -ENOSPC, vfs_fallocate(file, FALLOC_FL_KEEP_SIZE,
+						     4 * PAGE_SIZE, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, -ENOSPC, vfs_truncate(&file->f_path, 5 * PAGE_SIZE));
+	pos = 4 * PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, -ENOSPC, kernel_write(file, "y", 1, &pos));
+	KUNIT_EXPECT_EQ(test, i_size_read(file_inode(file)), 3 * PAGE_SIZE + 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 4L);
+
+	KUNIT_EXPECT_EQ(test, 0, vfs_truncate(&file->f_path, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
+	KUNIT_EXPECT_EQ(test, 0, vfs_fallocate(file, FALLOC_FL_KEEP_SIZE,
+					       2 * PAGE_SIZE, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 3L);
 }
 
 /* --- A whole page written into a hole ------------------------------------- */
@@ -237,6 +267,7 @@ static void write_fallocate_and_fault_reach_prepare_folio(struct kunit *test)
 static struct kunit_case uffd_shim_ramfs_cases[] = {
 	KUNIT_CASE(failed_fallocate_gives_back_only_what_it_allocated),
 	KUNIT_CASE(failed_fallocate_keeps_pages_written_before),
+	KUNIT_CASE(fallback_charges_the_type_for_the_extent_first),
 	KUNIT_CASE(write_fallocate_and_fault_reach_prepare_folio),
 	KUNIT_CASE(whole_page_write_inserts_the_full_folio),
 	KUNIT_CASE(whole_page_write_with_a_short_copy_inserts_nothing),

@@ -35,7 +35,7 @@ static struct uffd_env *registered_mapping(struct kunit *test, u64 mode,
 	return registered_mapping_of(test, mode, MAP_SHARED, filep, addrp);
 }
 
-/* The type accounted @pages pages (natively: the fallback does not ask it). */
+/* The type accounted @pages pages (natively: the fallback charges extents). */
 static void expect_accounted(struct kunit *test, long pages)
 {
 	if (!uffd_kunit_fallback())
@@ -170,7 +170,7 @@ static void copy_refused_by_account_is_enospc_and_unwinds(struct kunit *test)
 	unsigned long addr;
 
 	if (uffd_kunit_fallback())
-		kunit_skip(test, "shmem fallback: the type's ->account is not asked");
+		kunit_skip(test, "shmem fallback: UFFDIO_COPY is charged with the extent");
 	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MISSING, NULL, &addr);
 	uffd_kunit_account_limit = 0;
 	KUNIT_EXPECT_EQ(test, -ENOSPC, uffd_env_copy(env, addr, "x"));

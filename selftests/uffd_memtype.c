@@ -240,6 +240,7 @@ FIXTURE(memtype) {
 	char *map;
 	long len;
 	long pages_before;
+	long pages_created;	/* with the file made: on the fallback, its extent */
 };
 
 FIXTURE_SETUP(memtype)
@@ -249,6 +250,7 @@ FIXTURE_SETUP(memtype)
 	self->fd = memtype_file(NR_PAGES);
 	ASSERT_LE(0, self->fd) TH_LOG("cannot create a file in %s: %s",
 				      memtype_dir(), strerror(errno));
+	self->pages_created = memtype_pages();
 	self->uffd = uffd_open(0);
 	ASSERT_LE(0, self->uffd) TH_LOG("userfaultfd: %s", strerror(errno));
 	self->map = MAP_FAILED;
@@ -396,8 +398,8 @@ TEST_F(memtype, reading_a_hole_returns_zeroes_and_allocates_nothing)
 	EXPECT_TRUE(all_zero(buf, page_size));
 	ASSERT_EQ(0, fstat(self->fd, &st));
 	EXPECT_EQ(0, st.st_blocks);
-	if (self->pages_before >= 0)
-		EXPECT_EQ(self->pages_before, memtype_pages());
+	if (self->pages_created >= 0)
+		EXPECT_EQ(self->pages_created, memtype_pages());
 	free(buf);
 }
 
@@ -473,7 +475,8 @@ static int fill_as_nobody(const char *path)
 		fill_pattern(page, page_size, pages);
 		if (write(fd, page, page_size) != page_size)
 			break;
-		pages++;
+		if (++pages > LIMIT_PAGES)
+			return 5;
 	}
 	if (errno != ENOSPC)
 		return 4;
@@ -514,6 +517,54 @@ TEST(unprivileged_writer_gets_enospc_at_the_mount_size_limit)
 	unlink(path);
 	EXPECT_EQ(0, umount(dir));
 	rmdir(dir);
+}
+
+/* Write @value to the type's page limit: 0, or -1 with errno. */
+static int set_type_limit(long value)
+{
+	const char *path = getenv("UFFD_MEMTYPE_MAX_PAGES");
+	char text[32];
+	int fd, ret;
+
+	fd = path && *path ? open(path, O_WRONLY) : -1;
+	if (fd < 0)
+		return -1;
+	snprintf(text, sizeof(text), "%ld", value);
+	ret = write(fd, text, strlen(text)) < 0 ? -1 : 0;
+	close(fd);
+	return ret;
+}
+
+/* The type's limit holds across its mounts, on every backend. */
+TEST(unprivileged_writer_gets_enospc_at_the_type_page_limit)
+{
+	long before = memtype_pages();
+	char dir[256], path[300];
+	int status;
+	pid_t pid;
+
+	if (memtype_device())
+		SKIP(return, "fd-style type: memory_limit_gives_enospc_... covers it");
+	if (before < 0 || set_type_limit(before + LIMIT_PAGES))
+		SKIP(return, "the type has no page limit to set");
+	snprintf(dir, sizeof(dir), "%s/uffd_type_limit.%d", memtype_dir(), getpid());
+	ASSERT_EQ(0, mkdir(dir, 0777));
+	ASSERT_EQ(0, chmod(dir, 0777));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(fill_as_nobody(path));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("2: setuid, 3: open, 4: not ENOSPC, 5: not %d pages, 6: data lost",
+		       LIMIT_PAGES);
+	EXPECT_EQ(before + LIMIT_PAGES, memtype_pages());
+	EXPECT_EQ(0, set_type_limit(0));
+	unlink(path);
+	rmdir(dir);
+	EXPECT_EQ(before, memtype_pages());
 }
 
 /* --- LSM ----------------------------------------------------------------- */
