@@ -9,23 +9,80 @@
  * faults alike). mmap hands VMAs to that file, and reads, writes, fallocate
  * and truncate go to it, so all of them see the same pages; our own page
  * cache stays empty and the type's folio callbacks are never called.
+ *
+ * Nor can the type's ->account see shmem fill a page: a fault or
+ * UFFDIO_COPY goes straight to shmem. So the type is charged for each
+ * file's extent instead, before the file grows, as shmem charges a file
+ * mapped without MAP_NORESERVE: every page shmem can fill later lies in
+ * it. The extent is i_size, or the end of a KEEP_SIZE fallocate beyond it,
+ * until the file is truncated.
  */
 
 #define pr_fmt(fmt) "uffd_shim: " fmt
 
 #include <linux/fs.h>
+#include <linux/falloc.h>	/* after fs.h: needs its types */
 #include <linux/mount.h>
 #include <linux/shmem_fs.h>
+#include <linux/slab.h>
 #include <linux/splice.h>
 #include <linux/uio.h>
 #include "uffd_shim_internal.h"
 
-/* The shmem file holding a RAM-fs file's data, or NULL for other files. */
-static struct file *ram_backing(struct inode *inode)
+/* A RAM-fs file's i_private; the extent fields are under its i_rwsem. */
+struct ram_data {
+	struct file *backing;	/* the shmem file holding the data */
+	loff_t falloc_end;	/* end of KEEP_SIZE allocations past i_size */
+	long granted;		/* pages the type's ->account granted */
+};
+
+static struct ram_data *ram_data(struct inode *inode)
 {
 	if (!uffd_shim_is_ram_inode(inode) || !S_ISREG(inode->i_mode))
 		return NULL;
 	return inode->i_private;
+}
+
+/* The shmem file holding a RAM-fs file's data, or NULL for other files. */
+static struct file *ram_backing(struct inode *inode)
+{
+	struct ram_data *data = ram_data(inode);
+
+	return data ? data->backing : NULL;
+}
+
+/* Pages of a file that ends at @end; @end is at most MAX_LFS_FILESIZE. */
+static long ram_pages(loff_t end)
+{
+	return DIV_ROUND_UP_ULL(end, PAGE_SIZE);
+}
+
+/* Have the type grant every page up to @end before the file may reach it. */
+static int ram_grant(struct inode *inode, loff_t end)
+{
+	struct ram_data *data = inode->i_private;
+	long more = ram_pages(end) - data->granted;
+	int err;
+
+	if (more <= 0)
+		return 0;
+	err = uffd_shim_type_account(uffd_shim_inode_type(inode), inode, more);
+	if (!err)
+		data->granted += more;
+	return err;
+}
+
+/* Give back what the file's extent no longer covers. */
+static void ram_trim(struct inode *inode)
+{
+	struct ram_data *data = inode->i_private;
+	loff_t end = max(i_size_read(inode), data->falloc_end);
+	long less = data->granted - ram_pages(end);
+
+	if (less <= 0)
+		return;
+	data->granted -= less;
+	uffd_shim_type_unaccount(uffd_shim_inode_type(inode), inode, less);
 }
 
 /* Our i_size follows the backing file's; the caller holds our i_rwsem. */
@@ -53,12 +110,14 @@ static ssize_t ram_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	inode_lock(inode);
 	ret = generic_write_checks(iocb, from);	/* O_APPEND, limits */
 	if (ret > 0) {
-		int err = file_remove_privs(iocb->ki_filp);	/* setuid */
+		int err = ram_grant(inode, iocb->ki_pos + ret) ?:
+			  file_remove_privs(iocb->ki_filp);	/* setuid */
 
 		ret = err ?: vfs_iter_write(backing, from, &iocb->ki_pos, 0);
 	}
 	if (ret > 0)
 		ram_sync_size(inode, backing);
+	ram_trim(inode);
 	inode_unlock(inode);
 	return ret;
 }
@@ -67,14 +126,24 @@ static long ram_fallocate(struct file *file, int mode, loff_t offset,
 			  loff_t len)
 {
 	struct inode *inode = file_inode(file);
-	int err;
+	struct ram_data *data = ram_data(inode);
+	bool alloc = !(mode & FALLOC_FL_PUNCH_HOLE);
+	int err = 0;
 
 	if (!uffd_shim_ram_falloc_mode_ok(mode))
 		return -EOPNOTSUPP;
 	inode_lock(inode);
-	err = vfs_fallocate(ram_backing(inode), mode, offset, len);
+	/* vfs_fallocate() checked offset + len against our s_maxbytes. */
+	if (alloc)
+		err = ram_grant(inode, offset + len);
 	if (!err)
-		ram_sync_size(inode, ram_backing(inode));
+		err = vfs_fallocate(data->backing, mode, offset, len);
+	if (!err) {
+		if (alloc && mode & FALLOC_FL_KEEP_SIZE)
+			data->falloc_end = max(data->falloc_end, offset + len);
+		ram_sync_size(inode, data->backing);
+	}
+	ram_trim(inode);
 	inode_unlock(inode);
 	return err;
 }
@@ -109,28 +178,42 @@ const struct file_operations uffd_shim_ram_fops = {
 	.fallocate	= ram_fallocate,
 };
 
-/* Resize the backing file first: shmem_setattr() unmaps and truncates. */
+static int ram_resize_backing(struct file *backing, loff_t size)
+{
+	struct iattr attr = {
+		.ia_valid = ATTR_SIZE | ATTR_MTIME | ATTR_CTIME,
+		.ia_size = size,
+	};
+	int err;
+
+	inode_lock(file_inode(backing));
+	err = notify_change(&nop_mnt_idmap, backing->f_path.dentry, &attr, NULL);
+	inode_unlock(file_inode(backing));
+	return err;
+}
+
+/*
+ * Resize the backing file first: shmem_setattr() unmaps and truncates, and
+ * a file that does not grow loses every page past its new size.
+ */
 static int ram_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 		       struct iattr *attr)
 {
-	struct file *backing = ram_backing(d_inode(dentry));
-	struct iattr size = {
-		.ia_valid = ATTR_SIZE | ATTR_MTIME | ATTR_CTIME,
-		.ia_size = attr->ia_size,
-	};
+	struct inode *inode = d_inode(dentry);
+	struct ram_data *data = ram_data(inode);
 	int err = setattr_prepare(idmap, dentry, attr);
 
-	if (err)
-		return err;
-	if (attr->ia_valid & ATTR_SIZE) {
-		inode_lock(file_inode(backing));
-		err = notify_change(&nop_mnt_idmap, backing->f_path.dentry,
-				    &size, NULL);
-		inode_unlock(file_inode(backing));
-		if (err)
-			return err;
+	if (err || !(attr->ia_valid & ATTR_SIZE))
+		return err ?: simple_setattr(idmap, dentry, attr);
+	err = ram_grant(inode, attr->ia_size) ?:
+	      ram_resize_backing(data->backing, attr->ia_size);
+	if (!err) {
+		if (attr->ia_size <= i_size_read(inode))
+			data->falloc_end = 0;
+		err = simple_setattr(idmap, dentry, attr);
 	}
-	return simple_setattr(idmap, dentry, attr);
+	ram_trim(inode);
+	return err;
 }
 
 /* Blocks from the page cache that holds the data. */
@@ -154,23 +237,34 @@ static const struct inode_operations ram_file_iops = {
 int uffd_shim_ram_init_file(struct inode *inode)
 {
 	struct uffd_shim_ram_sb *sbi = inode->i_sb->s_fs_info;
-	/* VM_NORESERVE: commit memory page by page, as the file fills. */
-	struct file *backing = shmem_file_setup_with_mnt(sbi->shm_mnt, "uffd_shim",
-							 0, VM_NORESERVE);
+	struct ram_data *data = kzalloc_obj(*data);
 
-	if (IS_ERR(backing))
-		return PTR_ERR(backing);
+	if (!data)
+		return -ENOMEM;
+	/* VM_NORESERVE: commit memory page by page, as the file fills. */
+	data->backing = shmem_file_setup_with_mnt(sbi->shm_mnt, "uffd_shim", 0,
+						  VM_NORESERVE);
+	if (IS_ERR(data->backing)) {
+		int err = PTR_ERR(data->backing);
+
+		kfree(data);
+		return err;
+	}
 	inode->i_op = &ram_file_iops;
-	inode->i_private = backing;
+	inode->i_private = data;
 	return 0;
 }
 
 void uffd_shim_ram_evict_file(struct inode *inode)
 {
-	struct file *backing = ram_backing(inode);
+	struct ram_data *data = ram_data(inode);
 
-	if (backing)
-		fput(backing);
+	if (!data)
+		return;
+	uffd_shim_type_unaccount(uffd_shim_inode_type(inode), inode,
+				 data->granted);
+	fput(data->backing);
+	kfree(data);
 }
 
 /* This mount's tmpfs: its size= is ours, so shmem enforces it everywhere. */

@@ -13,8 +13,9 @@
 #include <linux/userfaultfd_k.h>
 #include "uffd_shim_internal.h"
 
-static int type_account(const struct uffd_shim_type *type,
-			struct inode *inode, long nr)
+/* Charge @nr pages to @inode's type: 0, or the type's refusal. */
+int uffd_shim_type_account(const struct uffd_shim_type *type,
+			   struct inode *inode, long nr)
 {
 	if (!type || !type->ops.account)
 		return 0;
@@ -45,7 +46,7 @@ int uffd_shim_type_insert(const struct uffd_shim_type *type,
 {
 	struct inode *inode = mapping->host;
 	long nr = folio_nr_pages(folio);
-	int err = type_account(type, inode, nr);
+	int err = uffd_shim_type_account(type, inode, nr);
 
 	if (err)
 		return err;

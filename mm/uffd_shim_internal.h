@@ -58,6 +58,8 @@ struct folio *uffd_shim_alloc_charged(gfp_t gfp, struct mm_struct *mm,
 int uffd_shim_type_insert(const struct uffd_shim_type *type,
 			  struct address_space *mapping, struct folio *folio,
 			  pgoff_t index);
+int uffd_shim_type_account(const struct uffd_shim_type *type,
+			   struct inode *inode, long nr);
 void uffd_shim_type_unaccount(const struct uffd_shim_type *type,
 			      struct inode *inode, long nr);
 

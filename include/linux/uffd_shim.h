@@ -90,9 +90,10 @@ enum uffd_shim_mode {
  * @UFFD_SHIM_FEAT_SHMEM_FALLBACK: fallback backend, on kernels without
  *	vm_uffd_ops (before 7.2): files of the shim's RAM file system keep
  *	their data in a shmem file, whose mappings userfaultfd supports, so
- *	userspace sees the same behaviour; the type's callbacks (@account,
- *	@unaccount, @free_folio, @prepare_folio, @can_userfault,
- *	@mmap_policy, @fault and the folio callbacks) are not called, files
+ *	userspace sees the same behaviour; the type's callbacks (@free_folio,
+ *	@prepare_folio, @can_userfault, @mmap_policy, @fault and the folio
+ *	callbacks) are not called, @account charges each file's extent
+ *	rather than its pages (see there), files
  *	of types without the RAM file system cannot be mapped (-EOPNOTSUPP),
  *	and memory-file types cannot be registered (-EOPNOTSUPP).
  */
@@ -176,7 +177,13 @@ enum uffd_shim_map {
  *	and fallocate on the shim's RAM file system and memory files); may
  *	refuse with a negative errno, typically -ENOSPC. Without @unaccount,
  *	called with -@nr_pages if that insertion then fails, and pages that
- *	leave the page cache must be unaccounted in @free_folio.
+ *	leave the page cache must be unaccounted in @free_folio. On the shmem
+ *	fallback, where faults and UFFDIO_COPY fill shmem's pages without
+ *	the shim, each file is charged for its extent instead (i_size, or
+ *	the end of a KEEP_SIZE fallocate past it): before a write, truncate
+ *	or fallocate extends it, so every page shmem may fill is granted
+ *	first; what it no longer covers is given back (@unaccount, or
+ *	@account with a negative count) as it shrinks and when it goes.
  * @can_userfault: optional veto, called after the @modes check with the
  *	requested modes (enum uffd_shim_mode mask). The kernel asks again,
  *	for the modes the VMA already has, when the range is unregistered or
