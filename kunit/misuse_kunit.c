@@ -7,6 +7,7 @@
  */
 
 #include <kunit/static_stub.h>
+#include <linux/backing-dev.h>
 #include <linux/completion.h>
 #include <linux/fs_context.h>
 #include <linux/delay.h>
@@ -327,6 +328,83 @@ static void mmap_of_a_file_that_cannot_dirty_its_folios_is_einval(struct kunit *
 	KUNIT_EXPECT_EQ(test, (long)addr, -EINVAL);
 }
 
+/* A folio planted in such a mapping behind the shim's back is not dirtied. */
+static void mark_dirty_in_a_mapping_that_cannot_dirty_is_refused(struct kunit *test)
+{
+	struct file *file = uffd_kunit_file_aops(test, TEST_PAGES, &no_dirty_aops);
+	struct folio *folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	folio_mark_uptodate(folio);
+	KUNIT_ASSERT_EQ(test, 0, filemap_add_folio(file->f_mapping, folio, 0,
+						   GFP_KERNEL));
+	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_mark_dirty(folio));
+	KUNIT_EXPECT_FALSE(test, folio_test_dirty(folio));
+	folio_unlock(folio);
+	folio_put(folio);
+}
+
+/* A file system whose mappings write back, as a disk file system's do. */
+static int wb_fill_super(struct super_block *sb, struct fs_context *fc)
+{
+	static const struct tree_descr no_files[] = { {""} };
+
+	return super_setup_bdi(sb) ?: simple_fill_super(sb, 0x75667762, no_files);
+}
+
+static int wb_get_tree(struct fs_context *fc)
+{
+	return get_tree_nodev(fc, wb_fill_super);
+}
+
+static const struct fs_context_operations wb_context_ops = {
+	.get_tree = wb_get_tree,
+};
+
+static int wb_init_fs_context(struct fs_context *fc)
+{
+	fc->ops = &wb_context_ops;
+	return 0;
+}
+
+static struct file_system_type wb_fs = {
+	.name = "uffd_kunit_wb",
+	.init_fs_context = wb_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+static const struct address_space_operations wb_aops = {
+	.dirty_folio = filemap_dirty_folio,
+};
+
+/* Nothing would ever clean the folio: writeback would be throttled on it. */
+static void filemap_add_into_a_mapping_that_writes_back_is_einval(struct kunit *test)
+{
+	struct vfsmount *mnt = kern_mount(&wb_fs);
+	struct folio *folio;
+	struct inode *inode;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(mnt));
+	inode = new_inode(mnt->mnt_sb);
+	folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, 0);
+	if (inode && folio) {
+		inode->i_mapping->a_ops = &wb_aops;
+		KUNIT_EXPECT_TRUE(test, mapping_can_writeback(inode->i_mapping));
+		folio_mark_uptodate(folio);
+		if (uffd_shim_filemap_add_folio(inode->i_mapping, folio, 0) == 0) {
+			KUNIT_FAIL(test, "a folio entered a mapping that writes back");
+			folio_unlock(folio);
+		}
+		KUNIT_EXPECT_EQ(test, inode->i_mapping->nrpages, 0UL);
+	}
+	KUNIT_EXPECT_NOT_NULL(test, inode);
+	KUNIT_EXPECT_NOT_NULL(test, folio);
+	if (folio)
+		folio_put(folio);
+	iput(inode);
+	kern_unmount(mnt);
+}
+
 static struct uffd_shim_type *new_ram_type(struct kunit *test)
 {
 	struct uffd_shim_ops ops = uffd_kunit_ops;
@@ -410,6 +488,8 @@ static struct kunit_case uffd_shim_misuse_cases[] = {
 #endif
 	KUNIT_CASE(uffd_filemap_add_of_a_large_folio_is_einval),
 	KUNIT_CASE(mmap_of_a_file_that_cannot_dirty_its_folios_is_einval),
+	KUNIT_CASE(mark_dirty_in_a_mapping_that_cannot_dirty_is_refused),
+	KUNIT_CASE(filemap_add_into_a_mapping_that_writes_back_is_einval),
 	KUNIT_CASE(register_fs_with_a_dot_in_the_name_is_einval),
 	KUNIT_CASE(unregister_waits_for_a_mount_under_way),
 	{}

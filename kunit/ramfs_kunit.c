@@ -7,6 +7,7 @@
 
 #include "fixture.h"
 #include <linux/falloc.h>	/* after fs.h: needs its types */
+#include <linux/migrate.h>
 #include <linux/mount.h>
 
 static bool cached(struct file *file, pgoff_t index)
@@ -88,6 +89,42 @@ static void fallback_charges_the_type_for_the_extent_first(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, vfs_fallocate(file, FALLOC_FL_KEEP_SIZE,
 					       2 * PAGE_SIZE, PAGE_SIZE));
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 3L);
+}
+
+static struct folio *alloc_migration_dst(struct folio *src, unsigned long private)
+{
+	return folio_alloc(GFP_HIGHUSER_MOVABLE, folio_order(src));
+}
+
+/* Dirty for good, yet movable: compaction and memory hot-remove can take it. */
+static void folio_migrates_with_its_data(struct kunit *test)
+{
+	struct file *file = uffd_kunit_ram_file(test, 1);
+	struct folio *folio, *moved;
+	LIST_HEAD(isolated);
+	loff_t pos = 0;
+	char byte = 0;
+
+	if (uffd_kunit_fallback())
+		kunit_skip(test, "the fallback's RAM files are shmem's");
+	KUNIT_ASSERT_EQ(test, 1L, kernel_write(file, "m", 1, &pos));
+	lru_add_drain_all();
+	folio = uffd_shim_filemap_get_folio(file->f_mapping, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, folio);
+	KUNIT_ASSERT_TRUE(test, isolate_folio_to_list(folio, &isolated));
+	folio_put(folio);	/* isolation holds its own reference */
+	KUNIT_EXPECT_EQ(test, 0, migrate_pages(&isolated, alloc_migration_dst,
+					       NULL, 0, MIGRATE_SYNC, MR_SYSCALL,
+					       NULL));
+	putback_movable_pages(&isolated);
+	moved = uffd_shim_filemap_get_folio(file->f_mapping, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, moved);
+	KUNIT_EXPECT_PTR_NE(test, moved, folio);
+	KUNIT_EXPECT_TRUE(test, folio_test_dirty(moved));
+	folio_put(moved);
+	pos = 0;
+	KUNIT_EXPECT_EQ(test, 1L, kernel_read(file, &byte, 1, &pos));
+	KUNIT_EXPECT_EQ(test, byte, 'm');
 }
 
 /* --- A whole page written into a hole ------------------------------------- */
@@ -268,6 +305,7 @@ static struct kunit_case uffd_shim_ramfs_cases[] = {
 	KUNIT_CASE(failed_fallocate_gives_back_only_what_it_allocated),
 	KUNIT_CASE(failed_fallocate_keeps_pages_written_before),
 	KUNIT_CASE(fallback_charges_the_type_for_the_extent_first),
+	KUNIT_CASE(folio_migrates_with_its_data),
 	KUNIT_CASE(write_fallocate_and_fault_reach_prepare_folio),
 	KUNIT_CASE(whole_page_write_inserts_the_full_folio),
 	KUNIT_CASE(whole_page_write_with_a_short_copy_inserts_nothing),

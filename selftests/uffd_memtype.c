@@ -35,6 +35,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <sys/syscall.h>
@@ -489,34 +490,81 @@ static int fill_as_nobody(const char *path)
 	return 0;
 }
 
-TEST(unprivileged_writer_gets_enospc_at_the_mount_size_limit)
+/* A second mount of the type's file system, with size= LIMIT_PAGES pages. */
+FIXTURE(limited) {
+	char fs[64];
+	char dir[64];
+	char path[96];
+	bool mounted;
+};
+
+FIXTURE_SETUP(limited)
 {
-	char fs[64], dir[64], opts[32], path[96];
-	int status;
-	pid_t pid;
+	char opts[32];
 
 	if (memtype_device())
 		SKIP(return, "fd-style type: no mount (memory_limit_... covers limits)");
-	ASSERT_EQ(0, fstype_of(memtype_dir(), fs, sizeof(fs)));
-	snprintf(dir, sizeof(dir), "/tmp/uffd_limit.%d", getpid());
+	ASSERT_EQ(0, fstype_of(memtype_dir(), self->fs, sizeof(self->fs)));
+	snprintf(self->dir, sizeof(self->dir), "/tmp/uffd_limit.%d", getpid());
+	snprintf(self->path, sizeof(self->path), "%s/f", self->dir);
 	snprintf(opts, sizeof(opts), "size=%ldk", LIMIT_PAGES * page_size / 1024);
-	ASSERT_EQ(0, mkdir(dir, 0755));
-	ASSERT_EQ(0, mount("none", dir, fs, 0, opts))
-		TH_LOG("mount -t %s -o %s: %s", fs, opts, strerror(errno));
-	ASSERT_EQ(0, chmod(dir, 0777));
-	snprintf(path, sizeof(path), "%s/f", dir);
-	pid = fork();
+	ASSERT_EQ(0, mkdir(self->dir, 0755));
+	ASSERT_EQ(0, mount("none", self->dir, self->fs, 0, opts))
+		TH_LOG("mount -t %s -o %s: %s", self->fs, opts, strerror(errno));
+	self->mounted = true;
+	ASSERT_EQ(0, chmod(self->dir, 0777));
+}
+
+FIXTURE_TEARDOWN(limited)
+{
+	if (!self->mounted)
+		return;
+	unlink(self->path);
+	EXPECT_EQ(0, umount(self->dir));
+	rmdir(self->dir);
+}
+
+TEST_F(limited, unprivileged_writer_gets_enospc_at_the_mount_size_limit)
+{
+	int status;
+	pid_t pid = fork();
+
 	ASSERT_LE(0, pid);
 	if (!pid)
-		_exit(fill_as_nobody(path));
+		_exit(fill_as_nobody(self->path));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status))
 		TH_LOG("2: setuid, 3: open, 4: not ENOSPC, 5: not %d pages, 6: data lost",
 		       LIMIT_PAGES);
-	unlink(path);
-	EXPECT_EQ(0, umount(dir));
-	rmdir(dir);
+}
+
+/* size= is fixed at mount time: a remount does not silently keep the old one. */
+TEST_F(limited, remount_with_another_size_is_refused)
+{
+	char opts[32];
+
+	snprintf(opts, sizeof(opts), "size=%ldk", 2 * LIMIT_PAGES * page_size / 1024);
+	EXPECT_EQ(-1, mount("none", self->dir, self->fs, MS_REMOUNT, opts));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(limited, statfs_reports_the_size_and_the_pages_in_use)
+{
+	char *page = calloc(2, page_size);
+	struct statfs st;
+	int fd = open(self->path, O_CREAT | O_RDWR, 0600);
+
+	ASSERT_LE(0, fd);
+	ASSERT_NE(NULL, page);
+	ASSERT_EQ(2 * page_size, write(fd, page, 2 * page_size));
+	ASSERT_EQ(0, statfs(self->dir, &st));
+	EXPECT_EQ(page_size, st.f_bsize);
+	EXPECT_EQ(LIMIT_PAGES, st.f_blocks);
+	EXPECT_EQ(LIMIT_PAGES - 2, st.f_bfree);
+	EXPECT_EQ(LIMIT_PAGES - 2, st.f_bavail);
+	close(fd);
+	free(page);
 }
 
 /* Write @value to the type's page limit: 0, or -1 with errno. */
