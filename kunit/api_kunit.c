@@ -517,12 +517,12 @@ static void filemap_get_and_lock_find_present_folio(struct kunit *test)
 	struct folio *found;
 
 	uffd_shim_folio_unlock(folio);
-	found = uffd_shim_filemap_get_folio(mapping, 2);
+	found = uffd_shim_filemap_lookup(mapping, 2);
 	KUNIT_EXPECT_PTR_EQ(test, found, folio);
 	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_test_locked(found));
 	uffd_shim_folio_put(found);
 
-	found = uffd_shim_filemap_lock_folio(mapping, 2);
+	found = uffd_shim_filemap_lookup_locked(mapping, 2);
 	KUNIT_EXPECT_PTR_EQ(test, found, folio);
 	KUNIT_EXPECT_TRUE(test, uffd_shim_folio_test_locked(found));
 	uffd_shim_folio_unlock(found);
@@ -535,11 +535,11 @@ static void filemap_lookup_of_hole_is_enoent(struct kunit *test)
 {
 	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
 
-	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_get_folio(mapping, 0),
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_lookup(mapping, 0),
 			    ERR_PTR(-ENOENT));
-	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_lock_folio(mapping, 0),
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_lookup_locked(mapping, 0),
 			    ERR_PTR(-ENOENT));
-	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_get_folio(mapping, ULONG_MAX),
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_lookup(mapping, ULONG_MAX),
 			    ERR_PTR(-ENOENT));
 }
 
@@ -551,7 +551,7 @@ static void filemap_lookup_after_truncate_is_enoent(struct kunit *test)
 	uffd_shim_folio_unlock(folio);
 	truncate_setsize(mapping->host, PAGE_SIZE);
 	KUNIT_EXPECT_NULL(test, uffd_shim_folio_mapping(folio));
-	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_lock_folio(mapping, 3),
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_lookup_locked(mapping, 3),
 			    ERR_PTR(-ENOENT));
 	KUNIT_EXPECT_EQ(test, mapping->nrpages, 0UL);
 	uffd_shim_folio_put(folio);
@@ -568,7 +568,7 @@ static void filemap_remove_undoes_add(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, uffd_shim_folio_test_locked(folio));
 	KUNIT_EXPECT_EQ(test, mapping->nrpages, 0UL);
 	KUNIT_EXPECT_EQ(test, uffd_shim_folio_refcount(folio), 1);
-	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_get_folio(mapping, 0),
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_lookup(mapping, 0),
 			    ERR_PTR(-ENOENT));
 	uffd_shim_folio_unlock(folio);
 	uffd_shim_folio_put(folio);
@@ -735,7 +735,7 @@ static void fault_on_hole_fills_zeroed_accounted_page(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, file->f_mapping->nrpages, 1UL);
 
 	KUNIT_ASSERT_EQ(test, 0UL, copy_to_user((void __user *)addr + PAGE_SIZE, "hi", 2));
-	folio = uffd_shim_filemap_get_folio(file->f_mapping, 1);
+	folio = uffd_shim_filemap_lookup(file->f_mapping, 1);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, folio);
 	KUNIT_EXPECT_EQ(test, 0, uffd_shim_folio_read(folio, 0, &byte, 1));
 	KUNIT_EXPECT_EQ(test, byte, 'h');

@@ -210,7 +210,7 @@ static void copy_refused(struct kunit *test, struct file *file,
 	set_victim(test, ALLOC_VICTIM, victim);
 	KUNIT_EXPECT_EQ(test, -ENOMEM, uffd_env_copy(env, addr + PAGE_SIZE, "copy"));
 	expect_untouched(test, victim, "victim", refs);
-	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_get_folio(file->f_mapping, 1),
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_lookup(file->f_mapping, 1),
 			    ERR_PTR(-ENOENT));
 }
 
@@ -242,9 +242,9 @@ static void copy_added_at_another_index_is_einval(struct kunit *test)
 
 	bad.how = ADD_ONE_PAGE_ON;
 	KUNIT_EXPECT_EQ(test, -EINVAL, uffd_env_copy(env, addr + PAGE_SIZE, "copy"));
-	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_get_folio(file->f_mapping, 1),
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_lookup(file->f_mapping, 1),
 			    ERR_PTR(-ENOENT));
-	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_get_folio(file->f_mapping, 2),
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_lookup(file->f_mapping, 2),
 			    ERR_PTR(-ENOENT));
 }
 
@@ -257,7 +257,7 @@ static void copy_whose_filemap_add_fails_after_inserting_leaves_no_page(struct k
 
 	bad.how = ADD_THEN_FAIL;
 	KUNIT_EXPECT_EQ(test, -ENOSPC, uffd_env_copy(env, addr + PAGE_SIZE, "copy"));
-	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_get_folio(file->f_mapping, 1),
+	KUNIT_EXPECT_PTR_EQ(test, uffd_shim_filemap_lookup(file->f_mapping, 1),
 			    ERR_PTR(-ENOENT));
 }
 

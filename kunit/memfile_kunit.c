@@ -198,8 +198,8 @@ static struct mem_file *mem_file(struct kunit *test)
 static void expect_prepared(struct kunit *test, struct mem_file *mf,
 			    pgoff_t index)
 {
-	struct folio *folio = uffd_shim_filemap_get_folio(mf->file->f_mapping,
-							  index);
+	struct folio *folio = uffd_shim_filemap_lookup(mf->file->f_mapping,
+						       index);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, folio);
 	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_direct_mapped(folio));
@@ -339,7 +339,7 @@ static void punch_hole_restores_the_direct_map_and_unaccounts(struct kunit *test
 	char byte = 1;
 
 	write_page(test, mf, 0, PAGE_SIZE);
-	folio = uffd_shim_filemap_get_folio(mf->file->f_mapping, 0);
+	folio = uffd_shim_filemap_lookup(mf->file->f_mapping, 0);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, folio);
 	KUNIT_EXPECT_EQ(test, 0, vfs_fallocate(mf->file, FALLOC_FL_PUNCH_HOLE |
 					       FALLOC_FL_KEEP_SIZE, 0, PAGE_SIZE));
@@ -565,7 +565,7 @@ static void folio_copies_of_a_page_out_of_the_direct_map_are_efault(struct kunit
 	struct folio *folio;
 
 	write_page(test, mf, 1, PAGE_SIZE);
-	folio = uffd_shim_filemap_lock_folio(mf->file->f_mapping, 1);
+	folio = uffd_shim_filemap_lookup_locked(mf->file->f_mapping, 1);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, folio);
 	KUNIT_EXPECT_FALSE(test, uffd_shim_folio_direct_mapped(folio));
 	KUNIT_EXPECT_EQ(test, -EFAULT, uffd_shim_folio_read(folio, 0, buf, sizeof(buf)));

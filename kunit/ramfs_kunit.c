@@ -12,7 +12,7 @@
 
 static bool cached(struct file *file, pgoff_t index)
 {
-	struct folio *folio = uffd_shim_filemap_get_folio(file->f_mapping, index);
+	struct folio *folio = uffd_shim_filemap_lookup(file->f_mapping, index);
 
 	if (IS_ERR(folio))
 		return false;
@@ -102,22 +102,26 @@ static void folio_migrates_with_its_data(struct kunit *test)
 	struct file *file = uffd_kunit_ram_file(test, 1);
 	struct folio *folio, *moved;
 	LIST_HEAD(isolated);
+	bool isolated_ok;
 	loff_t pos = 0;
 	char byte = 0;
 
 	if (uffd_kunit_fallback())
 		kunit_skip(test, "the fallback's RAM files are shmem's");
+	if (!IS_ENABLED(CONFIG_MIGRATION))
+		kunit_skip(test, "CONFIG_MIGRATION is off");
 	KUNIT_ASSERT_EQ(test, 1L, kernel_write(file, "m", 1, &pos));
 	lru_add_drain_all();
-	folio = uffd_shim_filemap_get_folio(file->f_mapping, 0);
+	folio = uffd_shim_filemap_lookup(file->f_mapping, 0);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, folio);
-	KUNIT_ASSERT_TRUE(test, isolate_folio_to_list(folio, &isolated));
+	isolated_ok = isolate_folio_to_list(folio, &isolated);
 	folio_put(folio);	/* isolation holds its own reference */
+	KUNIT_ASSERT_TRUE(test, isolated_ok);
 	KUNIT_EXPECT_EQ(test, 0, migrate_pages(&isolated, alloc_migration_dst,
 					       NULL, 0, MIGRATE_SYNC, MR_SYSCALL,
 					       NULL));
 	putback_movable_pages(&isolated);
-	moved = uffd_shim_filemap_get_folio(file->f_mapping, 0);
+	moved = uffd_shim_filemap_lookup(file->f_mapping, 0);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, moved);
 	KUNIT_EXPECT_PTR_NE(test, moved, folio);
 	KUNIT_EXPECT_TRUE(test, folio_test_dirty(moved));
@@ -207,7 +211,7 @@ static void whole_page_write_gives_way_to_a_page_filled_meanwhile(struct kunit *
 	KUNIT_ASSERT_NOT_NULL(test, racer);
 	uffd_shim_folio_mark_uptodate(racer);
 	KUNIT_EXPECT_EQ(test, 0, write_page_zero(test, file, PAGE_SIZE, racer));
-	found = uffd_shim_filemap_get_folio(file->f_mapping, 0);
+	found = uffd_shim_filemap_lookup(file->f_mapping, 0);
 	KUNIT_EXPECT_PTR_EQ(test, found, racer);
 	if (!IS_ERR(found))
 		folio_put(found);

@@ -68,7 +68,7 @@ static void resize(struct kunit *test, struct file *file, loff_t size)
 static void expect_cached(struct kunit *test, struct address_space *mapping,
 			  pgoff_t index, const char *str)
 {
-	struct folio *folio = uffd_shim_filemap_get_folio(mapping, index);
+	struct folio *folio = uffd_shim_filemap_lookup(mapping, index);
 	char cached[16] = {};
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, folio);
@@ -297,7 +297,7 @@ static void minor_continue_maps_cached_page_and_wakes_faulter(struct kunit *test
 
 	env = registered_mapping(test, UFFDIO_REGISTER_MODE_MINOR, &file, &addr);
 	seed(test, file, 3, "in the cache");
-	folio = uffd_shim_filemap_get_folio(env->data, 3);
+	folio = uffd_shim_filemap_lookup(env->data, 3);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, folio);
 
 	f = uffd_env_faulter(env, addr + 3 * PAGE_SIZE);

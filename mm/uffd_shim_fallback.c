@@ -12,10 +12,10 @@
  *
  * Nor can the type's ->account see shmem fill a page: a fault or
  * UFFDIO_COPY goes straight to shmem. So the type is charged for each
- * file's extent instead, before the file grows, as shmem charges a file
- * mapped without MAP_NORESERVE: every page shmem can fill later lies in
- * it. The extent is i_size, or the end of a KEEP_SIZE fallocate beyond it,
- * until the file is truncated.
+ * file's extent instead, before the file grows, as shmem commits a SysV
+ * segment for its whole size: every page shmem can fill later lies in it.
+ * The extent is i_size, or the end of a KEEP_SIZE fallocate beyond it,
+ * until the file is truncated; a hole punched in it stays charged.
  */
 
 #define pr_fmt(fmt) "uffd_shim: " fmt
@@ -51,10 +51,10 @@ static struct file *ram_backing(struct inode *inode)
 	return data ? data->backing : NULL;
 }
 
-/* Pages of a file that ends at @end; @end is at most MAX_LFS_FILESIZE. */
+/* Pages of a file that ends at @end, which may exceed LONG_MAX on 32-bit. */
 static long ram_pages(loff_t end)
 {
-	return DIV_ROUND_UP_ULL(end, PAGE_SIZE);
+	return min_t(u64, DIV_ROUND_UP_ULL(end, PAGE_SIZE), LONG_MAX);
 }
 
 /* Have the type grant every page up to @end before the file may reach it. */
@@ -237,7 +237,7 @@ static const struct inode_operations ram_file_iops = {
 int uffd_shim_ram_init_file(struct inode *inode)
 {
 	struct uffd_shim_ram_sb *sbi = inode->i_sb->s_fs_info;
-	struct ram_data *data = kzalloc_obj(*data);
+	struct ram_data *data = kzalloc_obj(*data, GFP_KERNEL_ACCOUNT);
 
 	if (!data)
 		return -ENOMEM;

@@ -189,7 +189,8 @@ EXPORT_SYMBOL_GPL(uffd_shim_default_filemap_add);
  * leaves the page cache, so the mapping's ->free_folio sees it, as for any
  * truncation; that is where a driver unaccounts. A folio that is not
  * locked is left alone, with a warning: its lock is not the caller's to
- * give back.
+ * give back. The caller must hold the lock: folio locks have no owner, so
+ * a lock another task holds cannot be told from the caller's.
  */
 void uffd_shim_default_filemap_remove(struct folio *folio,
 				      struct vm_area_struct *vma)

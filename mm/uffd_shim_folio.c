@@ -388,7 +388,7 @@ struct folio *uffd_shim_folio_alloc_vma(struct vm_area_struct *vma,
 EXPORT_SYMBOL_GPL(uffd_shim_folio_alloc_vma);
 
 /**
- * uffd_shim_filemap_get_folio() - look a folio up in the page cache.
+ * uffd_shim_filemap_lookup() - look a folio up in the page cache.
  * @mapping: the mapping.
  * @index: page index.
  *
@@ -397,15 +397,15 @@ EXPORT_SYMBOL_GPL(uffd_shim_folio_alloc_vma);
  * folio may be truncated at any time: check uffd_shim_folio_mapping() under
  * the lock before trusting it.
  */
-struct folio *uffd_shim_filemap_get_folio(struct address_space *mapping,
-					  pgoff_t index)
+struct folio *uffd_shim_filemap_lookup(struct address_space *mapping,
+				       pgoff_t index)
 {
 	return filemap_get_folio(mapping, index);
 }
-EXPORT_SYMBOL_GPL(uffd_shim_filemap_get_folio);
+EXPORT_SYMBOL_GPL(uffd_shim_filemap_lookup);
 
 /**
- * uffd_shim_filemap_lock_folio() - look a folio up and lock it.
+ * uffd_shim_filemap_lookup_locked() - look a folio up and lock it.
  * @mapping: the mapping.
  * @index: page index.
  *
@@ -414,12 +414,12 @@ EXPORT_SYMBOL_GPL(uffd_shim_filemap_get_folio);
  * @mapping (a folio truncated while we waited is not returned);
  * ERR_PTR(-ENOENT) on a hole, as filemap_lock_folio().
  */
-struct folio *uffd_shim_filemap_lock_folio(struct address_space *mapping,
-					   pgoff_t index)
+struct folio *uffd_shim_filemap_lookup_locked(struct address_space *mapping,
+					      pgoff_t index)
 {
 	return filemap_lock_folio(mapping, index);
 }
-EXPORT_SYMBOL_GPL(uffd_shim_filemap_lock_folio);
+EXPORT_SYMBOL_GPL(uffd_shim_filemap_lookup_locked);
 
 /**
  * uffd_shim_filemap_add_folio() - insert a new folio in the page cache.

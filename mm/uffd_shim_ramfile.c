@@ -34,7 +34,7 @@ static struct folio *ram_get_folio(struct inode *inode, pgoff_t index,
 	int err;
 
 	for (;;) {
-		folio = uffd_shim_filemap_lock_folio(mapping, index);
+		folio = uffd_shim_filemap_lookup_locked(mapping, index);
 		if (!IS_ERR(folio))
 			return folio;
 
@@ -76,7 +76,7 @@ static int ram_begin(struct address_space *mapping, loff_t pos,
 	/* generic_perform_write() passes it again when it retries a page. */
 	*fsdata = NULL;
 	if (!offset_in_page(pos) && len == PAGE_SIZE) {
-		folio = uffd_shim_filemap_lock_folio(mapping, index);
+		folio = uffd_shim_filemap_lookup_locked(mapping, index);
 		if (IS_ERR(folio)) {
 			folio = uffd_shim_alloc_charged(gfp, NULL, gfp);
 			if (!folio)
@@ -222,8 +222,8 @@ static ssize_t ram_read_iter(struct kiocb *iocb, struct iov_iter *to)
 			break;
 		n = min3(PAGE_SIZE - offset, (size_t)(size - pos),
 			 iov_iter_count(to));
-		folio = uffd_shim_filemap_get_folio(inode->i_mapping,
-						    pos >> PAGE_SHIFT);
+		folio = uffd_shim_filemap_lookup(inode->i_mapping,
+						 pos >> PAGE_SHIFT);
 		/* Not uptodate: a driver's filemap_add broke the rules. */
 		if (!IS_ERR(folio) && (folio_test_hwpoison(folio) ||
 				       WARN_ON_ONCE(!folio_test_uptodate(folio)))) {
@@ -262,8 +262,8 @@ static ssize_t ram_read_iter(struct kiocb *iocb, struct iov_iter *to)
  */
 static void ram_unfalloc_page(struct inode *inode, pgoff_t index)
 {
-	struct folio *folio = uffd_shim_filemap_lock_folio(inode->i_mapping,
-							   index);
+	struct folio *folio = uffd_shim_filemap_lookup_locked(inode->i_mapping,
+							      index);
 
 	if (IS_ERR(folio))
 		return;

@@ -210,9 +210,9 @@ static void ram_evict_inode(struct inode *inode)
 {
 	truncate_inode_pages_final(&inode->i_data);
 	uffd_shim_ram_recalc(inode);
-	clear_inode(inode);
 	if (S_ISREG(inode->i_mode))
 		uffd_shim_ram_evict_file(inode);
+	clear_inode(inode);
 }
 
 /* No ->drop_inode: the default drops unhashed inodes, and ours all are. */

@@ -509,18 +509,18 @@ FIXTURE_SETUP(limited)
 	snprintf(self->path, sizeof(self->path), "%s/f", self->dir);
 	snprintf(opts, sizeof(opts), "size=%ldk", LIMIT_PAGES * page_size / 1024);
 	ASSERT_EQ(0, mkdir(self->dir, 0755));
-	ASSERT_EQ(0, mount("none", self->dir, self->fs, 0, opts))
+	self->mounted = !mount("none", self->dir, self->fs, 0, opts);
+	ASSERT_TRUE(self->mounted)
 		TH_LOG("mount -t %s -o %s: %s", self->fs, opts, strerror(errno));
-	self->mounted = true;
 	ASSERT_EQ(0, chmod(self->dir, 0777));
 }
 
 FIXTURE_TEARDOWN(limited)
 {
-	if (!self->mounted)
-		return;
-	unlink(self->path);
-	EXPECT_EQ(0, umount(self->dir));
+	if (self->mounted) {
+		unlink(self->path);
+		EXPECT_EQ(0, umount2(self->dir, MNT_DETACH));
+	}
 	rmdir(self->dir);
 }
 
@@ -552,19 +552,19 @@ TEST_F(limited, remount_with_another_size_is_refused)
 TEST_F(limited, statfs_reports_the_size_and_the_pages_in_use)
 {
 	char *page = calloc(2, page_size);
-	struct statfs st;
 	int fd = open(self->path, O_CREAT | O_RDWR, 0600);
+	ssize_t written = fd < 0 || !page ? -1 : write(fd, page, 2 * page_size);
+	struct statfs st;
 
-	ASSERT_LE(0, fd);
-	ASSERT_NE(NULL, page);
-	ASSERT_EQ(2 * page_size, write(fd, page, 2 * page_size));
+	if (fd >= 0)
+		close(fd);
+	free(page);
+	ASSERT_EQ(2 * page_size, written);
 	ASSERT_EQ(0, statfs(self->dir, &st));
 	EXPECT_EQ(page_size, st.f_bsize);
 	EXPECT_EQ(LIMIT_PAGES, st.f_blocks);
 	EXPECT_EQ(LIMIT_PAGES - 2, st.f_bfree);
 	EXPECT_EQ(LIMIT_PAGES - 2, st.f_bavail);
-	close(fd);
-	free(page);
 }
 
 /* Write @value to the type's page limit: 0, or -1 with errno. */
@@ -583,36 +583,60 @@ static int set_type_limit(long value)
 	return ret;
 }
 
-/* The type's limit holds across its mounts, on every backend. */
-TEST(unprivileged_writer_gets_enospc_at_the_type_page_limit)
-{
-	long before = memtype_pages();
-	char dir[256], path[300];
-	int status;
-	pid_t pid;
+/*
+ * A directory anyone may write in, on the type's own mount, and the type's
+ * page limit set LIMIT_PAGES above what it holds; both undone after.
+ */
+FIXTURE(type_limited) {
+	char dir[256];
+	char path[300];
+	long before;
+	long old_limit;
+	bool limited;
+};
 
+FIXTURE_SETUP(type_limited)
+{
 	if (memtype_device())
 		SKIP(return, "fd-style type: memory_limit_gives_enospc_... covers it");
-	if (before < 0 || set_type_limit(before + LIMIT_PAGES))
+	self->before = memtype_pages();
+	self->old_limit = read_counter(getenv("UFFD_MEMTYPE_MAX_PAGES"));
+	if (self->before < 0 || self->old_limit < 0)
 		SKIP(return, "the type has no page limit to set");
-	snprintf(dir, sizeof(dir), "%s/uffd_type_limit.%d", memtype_dir(), getpid());
-	ASSERT_EQ(0, mkdir(dir, 0777));
-	ASSERT_EQ(0, chmod(dir, 0777));
-	snprintf(path, sizeof(path), "%s/f", dir);
-	pid = fork();
+	snprintf(self->dir, sizeof(self->dir), "%s/uffd_type_limit.%d",
+		 memtype_dir(), getpid());
+	snprintf(self->path, sizeof(self->path), "%s/f", self->dir);
+	ASSERT_EQ(0, mkdir(self->dir, 0777));
+	ASSERT_EQ(0, chmod(self->dir, 0777));
+	self->limited = !set_type_limit(self->before + LIMIT_PAGES);
+	ASSERT_TRUE(self->limited);
+}
+
+FIXTURE_TEARDOWN(type_limited)
+{
+	if (self->limited)
+		EXPECT_EQ(0, set_type_limit(self->old_limit));
+	unlink(self->path);
+	rmdir(self->dir);
+	if (self->before >= 0)
+		EXPECT_EQ(self->before, memtype_pages());
+}
+
+/* The type's limit holds across its mounts, on every backend. */
+TEST_F(type_limited, unprivileged_writer_gets_enospc_at_the_type_page_limit)
+{
+	int status;
+	pid_t pid = fork();
+
 	ASSERT_LE(0, pid);
 	if (!pid)
-		_exit(fill_as_nobody(path));
+		_exit(fill_as_nobody(self->path));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status))
 		TH_LOG("2: setuid, 3: open, 4: not ENOSPC, 5: not %d pages, 6: data lost",
 		       LIMIT_PAGES);
-	EXPECT_EQ(before + LIMIT_PAGES, memtype_pages());
-	EXPECT_EQ(0, set_type_limit(0));
-	unlink(path);
-	rmdir(dir);
-	EXPECT_EQ(before, memtype_pages());
+	EXPECT_EQ(self->before + LIMIT_PAGES, memtype_pages());
 }
 
 /* --- LSM ----------------------------------------------------------------- */

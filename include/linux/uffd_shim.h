@@ -33,16 +33,20 @@ struct vm_fault;
 /**
  * enum uffd_shim_api - version of this API.
  * @UFFD_SHIM_API_VERSION: set struct uffd_shim_ops.api_version to this. It
- *	grows when fields are appended to struct uffd_shim_ops; a table built
- *	against an older version keeps working (fields it does not have are
- *	never read), one from a newer version is refused.
+ *	grows when fields are appended to struct uffd_shim_ops, or when an
+ *	exported function changes its contract (it then changes its name, so
+ *	that a module built against the old one fails to load rather than
+ *	misread a result); a table built against an older version keeps
+ *	working (fields it does not have are never read), one from a newer
+ *	version is refused.
  *	1: the first release. 2: @free_folio and @flags; @fops may be NULL
  *	for a type served by uffd_shim_register_fs(). 3: memory files
  *	(UFFD_SHIM_FLAG_MEMFILE, uffd_shim_file_create()), @prepare_folio,
  *	@unaccount, @mmap_policy, UFFD_SHIM_FLAG_NO_DIRECT_MAP, private data
- *	per type and per file. 4: uffd_shim_filemap_get_folio() and
- *	uffd_shim_filemap_lock_folio() return ERR_PTR(-ENOENT) on a hole,
- *	not NULL, as mm's lookups have since Linux 6.3; check with IS_ERR().
+ *	per type and per file. 4: uffd_shim_filemap_lookup() and
+ *	uffd_shim_filemap_lookup_locked() replace uffd_shim_filemap_get_folio()
+ *	and uffd_shim_filemap_lock_folio(): they return ERR_PTR(-ENOENT) on a
+ *	hole, not NULL, as mm's lookups have since Linux 6.3.
  */
 enum uffd_shim_api {
 	UFFD_SHIM_API_VERSION = 4,
@@ -360,10 +364,10 @@ int uffd_shim_folio_copy_from_user(struct folio *folio, size_t offset,
 struct folio *uffd_shim_folio_alloc(struct address_space *mapping);
 struct folio *uffd_shim_folio_alloc_vma(struct vm_area_struct *vma,
 					unsigned long addr);
-struct folio *uffd_shim_filemap_get_folio(struct address_space *mapping,
-					  pgoff_t index);
-struct folio *uffd_shim_filemap_lock_folio(struct address_space *mapping,
-					   pgoff_t index);
+struct folio *uffd_shim_filemap_lookup(struct address_space *mapping,
+				       pgoff_t index);
+struct folio *uffd_shim_filemap_lookup_locked(struct address_space *mapping,
+					      pgoff_t index);
 int uffd_shim_filemap_add_folio(struct address_space *mapping,
 				struct folio *folio, pgoff_t index);
 int uffd_shim_filemap_insert(struct address_space *mapping,

@@ -28,7 +28,9 @@
  * Pages in ramfile page caches, all mounts together. Every page enters
  * through ramfile_account() (writes, fallocate, faults, userfaultfd fills;
  * reading a hole allocates nothing) and leaves through ramfile_free_folio(),
- * whatever removed it: truncate, hole punch, eviction, a failed fill.
+ * whatever removed it: truncate, hole punch, eviction, a failed fill. On the
+ * 6.12 shmem fallback the shim charges each file's extent instead, and gives
+ * it back through ramfile_account() with a negative count.
  */
 static atomic_long_t ramfile_pages = ATOMIC_LONG_INIT(0);
 

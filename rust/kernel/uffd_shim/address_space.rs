@@ -66,7 +66,7 @@ impl AddressSpace {
     #[inline]
     pub fn get_folio(&self, index: usize) -> Option<ARef<Folio>> {
         // SAFETY: `self` is valid (type invariants).
-        let ptr = unsafe { bindings::uffd_shim_filemap_get_folio(self.as_raw(), index) };
+        let ptr = unsafe { bindings::uffd_shim_filemap_lookup(self.as_raw(), index) };
         // The function returns `ERR_PTR(-ENOENT)` on a hole, never NULL.
         let ptr = NonNull::new(from_err_ptr(ptr).ok()?)?;
         // SAFETY: A folio the function returns has a reference, which is now ours.
@@ -80,7 +80,7 @@ impl AddressSpace {
     #[inline]
     pub fn lock_folio(&self, index: usize) -> Option<LockedFolio> {
         // SAFETY: `self` is valid (type invariants).
-        let ptr = unsafe { bindings::uffd_shim_filemap_lock_folio(self.as_raw(), index) };
+        let ptr = unsafe { bindings::uffd_shim_filemap_lookup_locked(self.as_raw(), index) };
         // The function returns `ERR_PTR(-ENOENT)` on a hole, never NULL.
         let ptr = NonNull::new(from_err_ptr(ptr).ok()?)?;
         // SAFETY: A folio the function returns is locked, with a reference: both are now ours.
