@@ -490,6 +490,23 @@ static int fill_as_nobody(const char *path)
 	return 0;
 }
 
+/* fill_as_nobody(@path) in a child, which must find the limit. */
+static void fill_as_nobody_in_a_child(struct __test_metadata *_metadata,
+				      const char *path)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(fill_as_nobody(path));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("2: setuid, 3: open, 4: not ENOSPC, 5: not %d pages, 6: data lost",
+		       LIMIT_PAGES);
+}
+
 /* A second mount of the type's file system, with size= LIMIT_PAGES pages. */
 FIXTURE(limited) {
 	char fs[64];
@@ -526,17 +543,7 @@ FIXTURE_TEARDOWN(limited)
 
 TEST_F(limited, unprivileged_writer_gets_enospc_at_the_mount_size_limit)
 {
-	int status;
-	pid_t pid = fork();
-
-	ASSERT_LE(0, pid);
-	if (!pid)
-		_exit(fill_as_nobody(self->path));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status))
-		TH_LOG("2: setuid, 3: open, 4: not ENOSPC, 5: not %d pages, 6: data lost",
-		       LIMIT_PAGES);
+	fill_as_nobody_in_a_child(_metadata, self->path);
 }
 
 /* size= is fixed at mount time: a remount does not silently keep the old one. */
@@ -625,17 +632,7 @@ FIXTURE_TEARDOWN(type_limited)
 /* The type's limit holds across its mounts, on every backend. */
 TEST_F(type_limited, unprivileged_writer_gets_enospc_at_the_type_page_limit)
 {
-	int status;
-	pid_t pid = fork();
-
-	ASSERT_LE(0, pid);
-	if (!pid)
-		_exit(fill_as_nobody(self->path));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status))
-		TH_LOG("2: setuid, 3: open, 4: not ENOSPC, 5: not %d pages, 6: data lost",
-		       LIMIT_PAGES);
+	fill_as_nobody_in_a_child(_metadata, self->path);
 	EXPECT_EQ(self->before + LIMIT_PAGES, memtype_pages());
 }
 
