@@ -8,7 +8,8 @@
 //!
 //! 1. the userfaultfd modes it supports: all of them;
 //! 2. page accounting, charged and uncharged per file, so that a size limit (the `max_pages`
-//!    parameter) holds and leaks are visible in `/sys/kernel/debug/rust_ramfile/pages`;
+//!    parameter, then `/sys/kernel/debug/rust_ramfile/max_pages`) holds and leaks are visible in
+//!    `/sys/kernel/debug/rust_ramfile/pages`;
 //! 3. the userfaultfd folio callbacks, written in Rust on `kernel::uffd_shim` rather than left to
 //!    the shim's defaults, to show how.
 //!
@@ -49,56 +50,57 @@ module! {
     params: {
         max_pages: u64 {
             default: 0,
-            description: "Limit on rust_ramfile pages, all mounts (0: none)",
+            description: "Initial limit on rust_ramfile pages, all mounts (0: none)",
         },
     },
 }
 
-/// The page limit, 0 for none.
-///
-/// Rust module parameters are read-only (not in sysfs): the value is fixed at load time.
-fn max_pages() -> i64 {
-    let value = module_parameters::max_pages.value();
-    // `value()` returns `&u64` in 7.2 and `u64` from 7.3 on; `Borrow` takes either, so the
-    // driver needs no version conditional.
-    let max: u64 = *Borrow::<u64>::borrow(&value);
-    i64::try_from(max).unwrap_or(i64::MAX)
+/// A module parameter's value: `value()` returns `&u64` in 7.2 and `u64` from 7.3 on; `Borrow`
+/// takes either, so the driver needs no version conditional.
+fn param(value: impl Borrow<u64>) -> u64 {
+    *value.borrow()
 }
 
-/// Pages in rust_ramfile page caches, all mounts together: the registration's data, in a
-/// debugfs scope that shows it.
-struct Pages(Atomic<i64>);
+/// The registration's data, in a debugfs scope that shows it.
+struct Counters {
+    /// Pages in rust_ramfile page caches, all mounts together.
+    pages: Atomic<i64>,
+    /// The limit on `pages`, 0 for none: the `max_pages` parameter at load time, then what is
+    /// written to `/sys/kernel/debug/rust_ramfile/max_pages` (parameters of Rust modules are
+    /// not writable).
+    max_pages: Atomic<u64>,
+}
 
 /// The memory type.
 struct RustRamfileType;
 
 #[vtable]
 impl MemoryType for RustRamfileType {
-    type Data = Scope<Pages>;
+    type Data = Scope<Counters>;
     type FileData = ();
     const NAME: &'static CStr = c"rust_ramfile";
     const MODES: Modes = Modes::ALL;
 
-    fn charge(pages: &Scope<Pages>, _: &Inode<Self>, nr: usize) -> Result {
+    fn charge(counters: &Scope<Counters>, _: &Inode<Self>, nr: usize) -> Result {
         let nr = i64::try_from(nr).map_err(|_| ENOSPC)?;
-        let now = pages.0.fetch_add(nr, Relaxed).saturating_add(nr);
-        let limit = max_pages();
+        let now = counters.pages.fetch_add(nr, Relaxed).saturating_add(nr);
+        let limit = i64::try_from(counters.max_pages.load(Relaxed)).unwrap_or(i64::MAX);
 
         if limit != 0 && now > limit {
-            let _ = pages.0.fetch_sub(nr, Relaxed);
+            let _ = counters.pages.fetch_sub(nr, Relaxed);
             return Err(ENOSPC);
         }
         Ok(())
     }
 
-    fn uncharge(pages: &Scope<Pages>, _: &Inode<Self>, nr: usize) {
-        let _ = pages
-            .0
+    fn uncharge(counters: &Scope<Counters>, _: &Inode<Self>, nr: usize) {
+        let _ = counters
+            .pages
             .fetch_sub(i64::try_from(nr).unwrap_or(i64::MAX), Relaxed);
     }
 
     fn get_folio_noalloc(
-        _: &Scope<Pages>,
+        _: &Scope<Counters>,
         inode: &Inode<Self>,
         pgoff: usize,
     ) -> Result<LockedFolio> {
@@ -114,12 +116,12 @@ impl MemoryType for RustRamfileType {
     }
 
     // Not zeroed: the kernel fills every byte before `filemap_add`.
-    fn alloc_folio(_: &Scope<Pages>, vma: &ShimVma<Self>, addr: usize) -> Result<UnfilledFolio> {
+    fn alloc_folio(_: &Scope<Counters>, vma: &ShimVma<Self>, addr: usize) -> Result<UnfilledFolio> {
         UnfilledFolio::alloc_for_vma(vma, addr)
     }
 
     fn filemap_add(
-        _: &Scope<Pages>,
+        _: &Scope<Counters>,
         folio: NewFolio,
         vma: &ShimVma<Self>,
         addr: usize,
@@ -135,7 +137,7 @@ impl MemoryType for RustRamfileType {
         inode.mapping().add_folio(folio, index)
     }
 
-    fn filemap_remove(_: &Scope<Pages>, folio: &LockedFolio, vma: &ShimVma<Self>) {
+    fn filemap_remove(_: &Scope<Counters>, folio: &LockedFolio, vma: &ShimVma<Self>) {
         defaults::filemap_remove(folio, vma);
     }
 }
@@ -150,23 +152,28 @@ struct RustRamfile {
 
 impl kernel::InPlaceModule for RustRamfile {
     fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        // The count, and /sys/kernel/debug/rust_ramfile/pages to read it, live as long as the
+        // The counters, and their files in /sys/kernel/debug/rust_ramfile, live as long as the
         // registration, whose data they are.
-        let pages = Scope::dir(Pages(Atomic::new(0)), c"rust_ramfile", |pages, dir| {
-            dir.read_callback_file(c"pages", pages, &|pages: &Pages, f| {
-                writeln!(f, "{}", pages.0.load(Relaxed))
+        let counters = Counters {
+            pages: Atomic::new(0),
+            max_pages: Atomic::new(param(module_parameters::max_pages.value())),
+        };
+        let counters = Scope::dir(counters, c"rust_ramfile", |counters, dir| {
+            dir.read_callback_file(c"pages", counters, &|counters: &Counters, f| {
+                writeln!(f, "{}", counters.pages.load(Relaxed))
             });
+            dir.read_write_file(c"max_pages", &counters.max_pages);
         });
 
         try_pin_init!(Self {
-            registration <- Registration::new_ram_fs(&FS, module, pages),
+            registration <- Registration::new_ram_fs(&FS, module, counters),
         })
         .pin_chain(|_| {
             pr_info!(
                 "uffd-shim API {}, features {:#x}, max_pages {}\n",
                 uffd_shim::api_version(),
                 uffd_shim::features().bits(),
-                max_pages()
+                param(module_parameters::max_pages.value())
             );
             Ok(())
         })
