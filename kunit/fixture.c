@@ -17,9 +17,12 @@ static atomic_t ram_files = ATOMIC_INIT(0);
 struct uffd_shim_type *uffd_kunit_type;
 atomic_long_t uffd_kunit_accounted;
 long uffd_kunit_account_limit = LONG_MAX;
+void (*uffd_kunit_account_hook)(struct inode *inode, long nr);
 
 static int test_account(struct inode *inode, long nr)
 {
+	if (uffd_kunit_account_hook)
+		uffd_kunit_account_hook(inode, nr);
 	if (nr > 0 && atomic_long_read(&uffd_kunit_accounted) + nr > uffd_kunit_account_limit)
 		return -ENOSPC;
 	atomic_long_add(nr, &uffd_kunit_accounted);
@@ -230,6 +233,7 @@ int uffd_kunit_case_init(struct kunit *test)
 	flush_delayed_fput();
 	atomic_long_set(&uffd_kunit_accounted, 0);
 	uffd_kunit_account_limit = LONG_MAX;
+	uffd_kunit_account_hook = NULL;
 	return 0;
 }
 

@@ -28,6 +28,8 @@ extern const struct file_operations uffd_kunit_fops;
 extern atomic_long_t uffd_kunit_accounted;
 /* ->account refuses beyond this many pages. */
 extern long uffd_kunit_account_limit;
+/* Called first by each ->account of the case; reset to NULL between cases. */
+extern void (*uffd_kunit_account_hook)(struct inode *inode, long nr);
 
 struct file *uffd_kunit_file(struct kunit *test, loff_t pages);
 struct file *uffd_kunit_file_aops(struct kunit *test, loff_t pages,

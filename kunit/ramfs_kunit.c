@@ -9,6 +9,7 @@
 #include <linux/falloc.h>	/* after fs.h: needs its types */
 #include <linux/migrate.h>
 #include <linux/mount.h>
+#include <linux/uaccess.h>
 
 static bool cached(struct file *file, pgoff_t index)
 {
@@ -58,6 +59,40 @@ static void failed_fallocate_keeps_pages_written_before(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 1L, kernel_read(file, &byte, 1, &pos));
 	KUNIT_EXPECT_EQ(test, byte, 'a');
 	KUNIT_EXPECT_FALSE(test, cached(file, 0));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
+}
+
+static unsigned long page_zero_addr;
+static bool page_zero_written;
+
+/* The refused page's ->account: meanwhile, a user writes page 0 through a mapping. */
+static void write_page_zero_before_the_refusal(struct inode *inode, long nr)
+{
+	if (nr > 0 && !page_zero_written &&
+	    atomic_long_read(&uffd_kunit_accounted) + nr > uffd_kunit_account_limit)
+		page_zero_written = !copy_to_user((void __user *)page_zero_addr, "x", 1);
+}
+
+/* A page a failed fallocate added, but that was mapped and written since, stays. */
+static void failed_fallocate_keeps_a_page_written_through_a_mapping_meanwhile(struct kunit *test)
+{
+	struct file *file = uffd_kunit_ram_file(test, TEST_PAGES);
+	loff_t pos = 0;
+	char byte = 0;
+
+	if (uffd_kunit_fallback())
+		kunit_skip(test, "the fallback's RAM files are shmem's");
+	uffd_kunit_vma_of(test, file, MAP_SHARED, &page_zero_addr);
+	page_zero_written = false;
+	uffd_kunit_account_limit = 2;
+	uffd_kunit_account_hook = write_page_zero_before_the_refusal;
+	KUNIT_EXPECT_EQ(test, -ENOSPC, vfs_fallocate(file, 0, 0, 3 * PAGE_SIZE));
+	uffd_kunit_account_hook = NULL;
+	KUNIT_ASSERT_TRUE(test, page_zero_written);
+	KUNIT_EXPECT_TRUE(test, cached(file, 0));
+	KUNIT_EXPECT_FALSE(test, cached(file, 1));
+	KUNIT_EXPECT_EQ(test, 1L, kernel_read(file, &byte, 1, &pos));
+	KUNIT_EXPECT_EQ(test, byte, 'x');
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&uffd_kunit_accounted), 1L);
 }
 
@@ -308,6 +343,7 @@ static void write_fallocate_and_fault_reach_prepare_folio(struct kunit *test)
 static struct kunit_case uffd_shim_ramfs_cases[] = {
 	KUNIT_CASE(failed_fallocate_gives_back_only_what_it_allocated),
 	KUNIT_CASE(failed_fallocate_keeps_pages_written_before),
+	KUNIT_CASE(failed_fallocate_keeps_a_page_written_through_a_mapping_meanwhile),
 	KUNIT_CASE(fallback_charges_the_type_for_the_extent_first),
 	KUNIT_CASE(folio_migrates_with_its_data),
 	KUNIT_CASE(write_fallocate_and_fault_reach_prepare_folio),
