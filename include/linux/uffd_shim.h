@@ -46,7 +46,7 @@ struct vm_fault;
  *	per type and per file. 4: uffd_shim_filemap_lookup() and
  *	uffd_shim_filemap_lookup_locked() replace uffd_shim_filemap_get_folio()
  *	and uffd_shim_filemap_lock_folio(): they return ERR_PTR(-ENOENT) on a
- *	hole, not NULL, as mm's lookups have since Linux 6.3.
+ *	hole, not NULL, as filemap_get_folio() does.
  */
 enum uffd_shim_api {
 	UFFD_SHIM_API_VERSION = 4,
