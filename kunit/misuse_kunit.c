@@ -175,8 +175,11 @@ static int toggle_flag(void *data)
 	return 0;
 }
 
-/* Inserts @folio at 0 while @t toggles a flag of it, then takes it out. */
-static void add_under_toggler(struct address_space *mapping,
+/*
+ * Inserts @folio at 0 while @t toggles a flag of it, then takes it out.
+ * Return: whether the insertion succeeded.
+ */
+static bool add_under_toggler(struct address_space *mapping,
 			      struct folio *folio, struct flag_toggler *t)
 {
 	unsigned long toggles = READ_ONCE(t->toggles);
@@ -194,6 +197,7 @@ static void add_under_toggler(struct address_space *mapping,
 		uffd_shim_filemap_remove_folio(folio);
 		folio_unlock(folio);
 	}
+	return !err;
 }
 
 #define FLAG_ROUNDS 20000
@@ -203,7 +207,7 @@ static void filemap_add_loses_no_flag_another_cpu_sets(struct kunit *test)
 	struct address_space *mapping = uffd_kunit_mapping(test, TEST_PAGES);
 	struct flag_toggler t = { .cpu = -1 };
 	struct task_struct *thread;
-	int cpu, round;
+	int cpu, round, added = 0;
 
 	migrate_disable();
 	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
@@ -225,7 +229,7 @@ static void filemap_add_loses_no_flag_another_cpu_sets(struct kunit *test)
 		if (!folio)
 			break;
 		folio_mark_uptodate(folio);
-		add_under_toggler(mapping, folio, &t);
+		added += add_under_toggler(mapping, folio, &t);
 		folio_put(folio);
 		cond_resched();
 	}
@@ -235,6 +239,7 @@ static void filemap_add_loses_no_flag_another_cpu_sets(struct kunit *test)
 	migrate_enable();
 	kthread_stop(thread);
 	KUNIT_EXPECT_EQ(test, round, FLAG_ROUNDS);
+	KUNIT_EXPECT_EQ(test, added, FLAG_ROUNDS);
 	KUNIT_EXPECT_EQ(test, t.lost, 0UL);
 }
 
